@@ -1,0 +1,169 @@
+"""Shared fixtures for the integration tests.
+
+Every test starts its own programs on loopback ports it picks, in a
+temporary directory, and every program started through `procs` is stopped
+by process id at teardown, whatever the outcome.  Area-specific helpers
+live in their own modules (e.g. upsd_helpers.py) next to the tests.
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("UPSGUARD_BUILD", os.path.join(REPO, "build"))
+SHARED = os.path.join(os.path.dirname(REPO), "shared")
+DDL_DIR = os.path.join(SHARED, "data", "ddl")
+
+# Debian's NUT 2.8.0, the real peer.
+NUT_UPSD = "/usr/sbin/upsd" if os.path.exists("/usr/sbin/upsd") else "/sbin/upsd"
+NUT_DRIVER_DIR = "/lib/nut"
+NUT_BIN = "/usr/bin"
+
+
+def our_bin(name):
+    """Path of one of our programs in the build tree (fails loudly if absent)."""
+    for sub in ("upsd", "drivers", "clients", "upsmon", "upswrap", "upsweb", "tools", ""):
+        p = os.path.join(BUILD, "src", sub, name)
+        if os.path.isfile(p) and os.access(p, os.X_OK):
+            return p
+    raise FileNotFoundError("%s not built under %s" % (name, BUILD))
+
+
+def nut_driver(name):
+    return os.path.join(NUT_DRIVER_DIR, name)
+
+
+def nut_bin(name):
+    return os.path.join(NUT_BIN, name)
+
+
+def free_port():
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(pred, timeout=10.0, interval=0.05, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            v = pred()
+            if v:
+                return v
+        except OSError:
+            pass
+        time.sleep(interval)
+    raise TimeoutError("timed out waiting for %s" % what)
+
+
+def wait_for_port(port, host="127.0.0.1", timeout=10.0):
+    def probe():
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    return wait_for(probe, timeout, what="%s:%d to accept" % (host, port))
+
+
+def wait_for_path(path, timeout=10.0):
+    return wait_for(lambda: os.path.exists(path), timeout, what=path)
+
+
+class Proc:
+    """A started program whose output goes to files in the test directory."""
+
+    def __init__(self, argv, cwd, env=None, name=None):
+        self.argv = [str(a) for a in argv]
+        self.name = name or os.path.basename(self.argv[0])
+        self.out_path = os.path.join(cwd, "%s.%d.out" % (self.name, id(self)))
+        self.err_path = os.path.join(cwd, "%s.%d.err" % (self.name, id(self)))
+        full_env = dict(os.environ)
+        if env:
+            full_env.update(env)
+        self.out = open(self.out_path, "wb")
+        self.err = open(self.err_path, "wb")
+        self.p = subprocess.Popen(self.argv, cwd=cwd, env=full_env, stdin=subprocess.DEVNULL,
+                                  stdout=self.out, stderr=self.err, start_new_session=True)
+        self.pid = self.p.pid
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def output(self):
+        self.out.flush()
+        self.err.flush()
+        with open(self.out_path, "rb") as f1, open(self.err_path, "rb") as f2:
+            return f1.read().decode(errors="replace") + f2.read().decode(errors="replace")
+
+    def signal(self, sig):
+        if self.alive():
+            os.kill(self.pid, sig)
+
+    def stop(self, timeout=5.0):
+        """SIGTERM, then SIGKILL, by process id (and its process group,
+        which holds the children it forked, such as upsmon's parts)."""
+        if self.alive():
+            try:
+                os.kill(self.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait(timeout)
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.out.close()
+        self.err.close()
+        return self.p.returncode
+
+
+class Procs:
+    def __init__(self, workdir):
+        self.workdir = str(workdir)
+        self.started = []
+
+    def start(self, argv, env=None, cwd=None, name=None):
+        p = Proc(argv, cwd or self.workdir, env, name)
+        self.started.append(p)
+        return p
+
+    def stop_all(self):
+        for p in reversed(self.started):
+            p.stop()
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    """A temporary directory readable by unprivileged users too, since
+    daemons under test may drop root."""
+    os.chmod(tmp_path, 0o755)
+    return tmp_path
+
+
+@pytest.fixture
+def procs(workdir, request):
+    ps = Procs(workdir)
+    yield ps
+    ps.stop_all()
+    if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
+        for p in ps.started:
+            print("---- %s %s\n%s" % (p.name, p.argv, p.output()[-4000:]))
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, "rep_" + rep.when, rep)
+
+
+def have(cmd):
+    return shutil.which(cmd) is not None
