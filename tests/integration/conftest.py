@@ -167,3 +167,23 @@ def pytest_runtest_makereport(item, call):
 
 def have(cmd):
     return shutil.which(cmd) is not None
+
+
+RUN_USER = "upsguard"
+
+
+@pytest.fixture(scope="session")
+def run_user():
+    """The unprivileged run-as user (build default 'upsguard'), created as a
+    system user when the tests run as root and it does not exist yet.
+    Returns (name, uid, gid)."""
+    import pwd
+    try:
+        pw = pwd.getpwnam(RUN_USER)
+    except KeyError:
+        if os.geteuid() != 0:
+            pytest.fail("user %s is missing and the tests do not run as root" % RUN_USER)
+        subprocess.run(["useradd", "--system", "--no-create-home", "--user-group",
+                        "--shell", "/usr/sbin/nologin", RUN_USER], check=True)
+        pw = pwd.getpwnam(RUN_USER)
+    return (pw.pw_name, pw.pw_uid, pw.pw_gid)
