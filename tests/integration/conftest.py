@@ -20,7 +20,7 @@ SHARED = os.path.join(os.path.dirname(REPO), "shared")
 DDL_DIR = os.path.join(SHARED, "data", "ddl")
 
 # Debian's NUT 2.8.0, the real peer.
-NUT_UPSD = "/usr/sbin/upsd" if os.path.exists("/usr/sbin/upsd") else "/sbin/upsd"
+NUT_UPSD = "/lib/nut/upsd"  # the real binary; /sbin/upsd is a nut.conf wrapper
 NUT_DRIVER_DIR = "/lib/nut"
 NUT_BIN = "/usr/bin"
 
