@@ -69,6 +69,25 @@ def wait_for_port(port, host="127.0.0.1", timeout=10.0):
     return wait_for(probe, timeout, what="%s:%d to accept" % (host, port))
 
 
+def nut_request(port, line, host="127.0.0.1", timeout=2.0):
+    """Send one protocol line, return the first reply line (no newline)."""
+    with socket.create_connection((host, port), timeout=timeout) as s:
+        s.sendall(line.encode() + b"\n")
+        buf = b""
+        while not buf.endswith(b"\n"):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            buf += chunk
+        return buf.decode(errors="replace").rstrip("\n")
+
+
+def wait_for_ups(port, ups, host="127.0.0.1", timeout=10.0):
+    """Wait until a upsd (ours or NUT's) serves data for `ups`."""
+    return wait_for(lambda: nut_request(port, "GET VAR %s ups.status" % ups, host).startswith("VAR"),
+                    timeout, what="data for %s on port %d" % (ups, port))
+
+
 def wait_for_path(path, timeout=10.0):
     return wait_for(lambda: os.path.exists(path), timeout, what=path)
 
@@ -94,8 +113,9 @@ class Proc:
         return self.p.poll() is None
 
     def output(self):
-        self.out.flush()
-        self.err.flush()
+        if not self.out.closed:
+            self.out.flush()
+            self.err.flush()
         with open(self.out_path, "rb") as f1, open(self.err_path, "rb") as f2:
             return f1.read().decode(errors="replace") + f2.read().decode(errors="replace")
 

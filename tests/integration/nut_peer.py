@@ -8,7 +8,7 @@ start.  They run with `-u root` so the per-test files need no chown.
 import os
 import shutil
 
-from conftest import free_port, wait_for_path, wait_for_port
+from conftest import free_port, wait_for_path, wait_for_port, wait_for_ups
 
 NUT_LIB = "/lib/nut"
 NUT_UPSD = os.path.join(NUT_LIB, "upsd")
@@ -96,6 +96,9 @@ class NutPeer:
             f.write("LISTEN 127.0.0.1 %d\nSTATEPATH %s\n%s" % (self.port, self.dir, self.upsd_extra))
         self.upsd = self.procs.start([NUT_UPSD, "-F", "-u", "root"], env=self.env, name="nut-upsd")
         wait_for_port(self.port)
+        for name in self.upses:
+            if name in self.drivers:
+                wait_for_ups(self.port, name)
         return self
 
     def start(self):
