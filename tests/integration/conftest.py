@@ -82,10 +82,33 @@ def nut_request(port, line, host="127.0.0.1", timeout=2.0):
         return buf.decode(errors="replace").rstrip("\n")
 
 
-def wait_for_ups(port, ups, host="127.0.0.1", timeout=10.0):
-    """Wait until a upsd (ours or NUT's) serves data for `ups`."""
-    return wait_for(lambda: nut_request(port, "GET VAR %s ups.status" % ups, host).startswith("VAR"),
-                    timeout, what="data for %s on port %d" % (ups, port))
+def nut_list(port, ups, what="VAR", host="127.0.0.1", timeout=3.0):
+    """LIST <what> <ups> over a raw socket; returns the reply lines between
+    BEGIN and END, or the single ERR line as a one-element list."""
+    with socket.create_connection((host, port), timeout=timeout) as s:
+        s.sendall(("LIST %s %s\n" % (what, ups)).encode())
+        buf = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+            text = buf.decode(errors="replace")
+            if text.startswith("ERR") and text.endswith("\n"):
+                return [text.strip()]
+            if "\nEND LIST" in text and text.endswith("\n"):
+                break
+        lines = buf.decode(errors="replace").splitlines()
+        return [l for l in lines if not l.startswith(("BEGIN LIST", "END LIST"))]
+
+
+def wait_for_ups(port, ups, host="127.0.0.1", timeout=15.0):
+    """Wait until a upsd (ours or NUT's) serves the device's own data for
+    `ups`: some variable beyond the driver.* ones the driver sets first."""
+    def ready():
+        lines = nut_list(port, ups, "VAR", host)
+        return any(l.startswith("VAR") and " driver." not in l for l in lines)
+    return wait_for(ready, timeout, what="data for %s on port %d" % (ups, port))
 
 
 def wait_for_path(path, timeout=10.0):

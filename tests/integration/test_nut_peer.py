@@ -11,4 +11,4 @@ def test_nut_serves_a_ddl_dump(procs, workdir):
     nut = NutPeer(procs, workdir, {"eaton": (dev, "Eaton 5PX")}).start()
     out = subprocess.run([NUT_UPSC, nut.addr("eaton"), "device.model"], capture_output=True,
                          text=True, timeout=10)
-    assert out.stdout.strip() == "Eaton 5PX 2000"
+    assert out.stdout.strip() == "Eaton 5PX 2000", out.stderr
