@@ -107,7 +107,8 @@ def wait_for_ups(port, ups, host="127.0.0.1", timeout=15.0):
     `ups`: some variable beyond the driver.* ones the driver sets first."""
     def ready():
         lines = nut_list(port, ups, "VAR", host)
-        return any(l.startswith("VAR") and " driver." not in l for l in lines)
+        return any(l.startswith("VAR") and " driver." not in l and "\"WAIT\"" not in l
+                   for l in lines)
     return wait_for(ready, timeout, what="data for %s on port %d" % (ups, port))
 
 
