@@ -145,12 +145,9 @@ actions_form_value(const char *body, const char *key)
 	if (v)
 		r = strdup(v);
 	/* The parsed copy may hold a password: wipe it before freeing. */
-	struct evkeyval *kv;
-	TAILQ_FOREACH(kv, &q, next)
-	{
+	for (struct evkeyval *kv = q.tqh_first; kv; kv = kv->next.tqe_next)
 		if (kv->value)
 			wipe(kv->value, strlen(kv->value));
-	}
 	evhttp_clear_headers(&q);
 	return r;
 }

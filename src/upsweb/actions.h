@@ -17,7 +17,7 @@
 
 #include "model.h"
 #include "render.h"
-#include "upsclient.h"
+#include "client/upsclient.h"
 #include "webconf.h"
 
 #define ACTIONS_MAX_SESSIONS 64  /* logged-in sessions; the oldest is dropped */

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 
 #include "model.h"
-#include "upsclient.h"
+#include "client/upsclient.h"
 
 #define POLLER_ADDR_MAX 64 /* numeric address text */
 

@@ -742,7 +742,9 @@ collect_series(const struct model *m, struct series **ret, size_t *ret_n)
 				s = ns;
 				cap = ncap;
 			}
-			if (render_metric_name(s[n].name, sizeof(s[n].name), v->name) < 0)
+			if (render_metric_name(s[n].name, sizeof(s[n].name), v->name) < 0 ||
+			    strcmp(s[n].name, METRIC_PREFIX "device_info") == 0 ||
+			    strcmp(s[n].name, METRIC_PREFIX "ups_status") == 0)
 				continue;
 			/* Keep the family a plain gauge for promtool: names that end like a
 			 * histogram/summary/counter part get a "_value" suffix. */
@@ -887,7 +889,7 @@ render_metrics(struct evbuffer *b, const struct model *m, const struct render_ct
 		}
 		evbuffer_add_printf(b, "%s{", s[i].name);
 		ups_labels(b, s[i].u);
-		evbuffer_add_printf(b, "} %.17g\n", s[i].value);
+		evbuffer_add_printf(b, "} %.15g\n", s[i].value);
 	}
 	free(s);
 	metrics_upsweb(b, m);

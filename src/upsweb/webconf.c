@@ -77,7 +77,7 @@ webconf_is_loopback(const char *addr)
 }
 
 static int
-set_value(struct webconf *c, const struct directive *d, char **args, size_t nargs,
+set_value(struct webconf *c, const struct directive *d, char *const *args, size_t nargs,
     const char **why)
 {
 	char *base = (char *)c + d->off;
@@ -149,7 +149,7 @@ handle_line(struct webconf *c, const char *name, const struct tok_line *l, FILE 
 	for (size_t i = 0; i < NTABLE; i++) {
 		if (strcmp(table[i].name, l->words[0]) != 0)
 			continue;
-		if (set_value(c, &table[i], (char **)l->words + 1, l->nwords - 1, &why) == 0)
+		if (set_value(c, &table[i], l->words + 1, l->nwords - 1, &why) == 0)
 			return 0;
 		fprintf(errs, "%s:%u: %s %s\n", name, l->lineno, table[i].name, why);
 		return -EINVAL;
