@@ -114,10 +114,11 @@ open_listen(struct server *srv, const struct upsd_listen *ul, char *msg, size_t 
 
 	snprintf(port, sizeof(port), "%u", ul->port);
 	if (strcmp(ul->addr, "*") == 0) {
-		static const char *const wild[] = {"0.0.0.0", "::"};
+		char v4[] = "0.0.0.0", v6[] = "::";
+		char *wild[] = {v4, v6};
 
 		for (size_t i = 0; i < 2; i++) {
-			struct upsd_listen w = {.addr = (char *)wild[i], .port = ul->port};
+			struct upsd_listen w = {.addr = wild[i], .port = ul->port};
 
 			if ((r = open_listen(srv, &w, msg, size)) < 0)
 				return r;

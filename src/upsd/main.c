@@ -318,7 +318,7 @@ apply_sandbox(struct server *srv, const struct options *o, struct sandbox_manife
 		return -1;
 	}
 	if (sandbox_report_format(&rep, line, sizeof(line)) >= 0)
-		log_info("sandbox: %s", line);
+		log_info("%s", line);
 	return 0;
 }
 

@@ -30,7 +30,7 @@ struct nctx {
 	struct obuf *o;
 };
 
-typedef void (*netcmd_fn)(struct nctx *x, size_t argc, char **argv);
+typedef void (*netcmd_fn)(struct nctx *x, size_t argc, char *const *argv);
 
 static void
 send_err(struct nctx *x, enum proto_err e)
@@ -69,7 +69,7 @@ get_ups(struct nctx *x, const char *name, bool need_available)
 }
 
 static void
-nc_ver(struct nctx *x, size_t argc, char **argv)
+nc_ver(struct nctx *x, size_t argc, char *const *argv)
 {
 	if (argc != 0) {
 		send_err(x, PROTO_E_INVALID_ARGUMENT);
@@ -79,7 +79,7 @@ nc_ver(struct nctx *x, size_t argc, char **argv)
 }
 
 static void
-nc_netver(struct nctx *x, size_t argc, char **argv)
+nc_netver(struct nctx *x, size_t argc, char *const *argv)
 {
 	if (argc != 0) {
 		send_err(x, PROTO_E_INVALID_ARGUMENT);
@@ -89,7 +89,7 @@ nc_netver(struct nctx *x, size_t argc, char **argv)
 }
 
 static void
-nc_help(struct nctx *x, size_t argc, char **argv)
+nc_help(struct nctx *x, size_t argc, char *const *argv)
 {
 	if (argc != 0) {
 		send_err(x, PROTO_E_INVALID_ARGUMENT);
@@ -100,7 +100,7 @@ nc_help(struct nctx *x, size_t argc, char **argv)
 }
 
 static void
-nc_starttls(struct nctx *x, size_t argc, char **argv)
+nc_starttls(struct nctx *x, size_t argc, char *const *argv)
 {
 	if (x->c->flags & CL_TLS) {
 		send_err(x, PROTO_E_ALREADY_SSL_MODE);
@@ -125,7 +125,7 @@ plaintext_creds_refused(struct nctx *x)
 }
 
 static void
-nc_username(struct nctx *x, size_t argc, char **argv)
+nc_username(struct nctx *x, size_t argc, char *const *argv)
 {
 	char addr[INET6_ADDRSTRLEN];
 
@@ -146,7 +146,7 @@ nc_username(struct nctx *x, size_t argc, char **argv)
 }
 
 static void
-nc_password(struct nctx *x, size_t argc, char **argv)
+nc_password(struct nctx *x, size_t argc, char *const *argv)
 {
 	char addr[INET6_ADDRSTRLEN];
 
@@ -167,7 +167,7 @@ nc_password(struct nctx *x, size_t argc, char **argv)
 }
 
 static void
-nc_login(struct nctx *x, size_t argc, char **argv)
+nc_login(struct nctx *x, size_t argc, char *const *argv)
 {
 	char addr[INET6_ADDRSTRLEN];
 	struct ups *u;
@@ -194,7 +194,7 @@ nc_login(struct nctx *x, size_t argc, char **argv)
 }
 
 static void
-nc_logout(struct nctx *x, size_t argc, char **argv)
+nc_logout(struct nctx *x, size_t argc, char *const *argv)
 {
 	char addr[INET6_ADDRSTRLEN];
 
@@ -211,7 +211,7 @@ nc_logout(struct nctx *x, size_t argc, char **argv)
 }
 
 static void
-primary_common(struct nctx *x, size_t argc, char **argv, const char *reply)
+primary_common(struct nctx *x, size_t argc, char *const *argv, const char *reply)
 {
 	if (argc != 1) {
 		send_err(x, PROTO_E_INVALID_ARGUMENT);
@@ -227,19 +227,19 @@ primary_common(struct nctx *x, size_t argc, char **argv, const char *reply)
 }
 
 static void
-nc_primary(struct nctx *x, size_t argc, char **argv)
+nc_primary(struct nctx *x, size_t argc, char *const *argv)
 {
 	primary_common(x, argc, argv, "OK PRIMARY-GRANTED\n");
 }
 
 static void
-nc_master(struct nctx *x, size_t argc, char **argv)
+nc_master(struct nctx *x, size_t argc, char *const *argv)
 {
 	primary_common(x, argc, argv, "OK MASTER-GRANTED\n");
 }
 
 static void
-nc_fsd(struct nctx *x, size_t argc, char **argv)
+nc_fsd(struct nctx *x, size_t argc, char *const *argv)
 {
 	char addr[INET6_ADDRSTRLEN];
 	struct ups *u;
@@ -331,7 +331,7 @@ get_desc(struct nctx *x, const char *what, const char *upsname, const char *name
 }
 
 static void
-get_tracking(struct nctx *x, size_t argc, char **argv)
+get_tracking(struct nctx *x, size_t argc, char *const *argv)
 {
 	if (argc < 2) {
 		obuf_puts(x->o, (x->c->flags & CL_TRACKING) ? "ON\n" : "OFF\n");
@@ -346,7 +346,7 @@ get_tracking(struct nctx *x, size_t argc, char **argv)
 }
 
 static void
-nc_get(struct nctx *x, size_t argc, char **argv)
+nc_get(struct nctx *x, size_t argc, char *const *argv)
 {
 	struct ups *u;
 
@@ -503,7 +503,7 @@ list_enum_range(struct nctx *x, const char *upsname, const char *var, bool range
 }
 
 static void
-nc_list(struct nctx *x, size_t argc, char **argv)
+nc_list(struct nctx *x, size_t argc, char *const *argv)
 {
 	if (argc < 1) {
 		send_err(x, PROTO_E_INVALID_ARGUMENT);
@@ -621,7 +621,7 @@ set_tracking(struct nctx *x, const char *arg)
 }
 
 static void
-nc_set(struct nctx *x, size_t argc, char **argv)
+nc_set(struct nctx *x, size_t argc, char *const *argv)
 {
 	if (argc < 2) {
 		send_err(x, PROTO_E_INVALID_ARGUMENT);
@@ -642,7 +642,7 @@ nc_set(struct nctx *x, size_t argc, char **argv)
 }
 
 static void
-nc_instcmd(struct nctx *x, size_t argc, char **argv)
+nc_instcmd(struct nctx *x, size_t argc, char *const *argv)
 {
 	char addr[INET6_ADDRSTRLEN];
 	struct sp_msg m = {.kind = SP_INSTCMD};
