@@ -103,7 +103,8 @@ main(int argc, char **argv)
 	if ((r = sandbox_hook_open("probe", &hook)) < 0)
 		log_fatal("test hook: %s", strerror(-r));
 	if ((r = sandbox_apply(&p.m, &rep)) < 0)
-		log_fatal("sandbox: %s failed: %s", rep.failed_step, strerror(-r));
+		log_fatal("sandbox: %s failed%s%s: %s", rep.failed_step, rep.failed_path ? " on " : "",
+		    rep.failed_path ? rep.failed_path : "", strerror(-r));
 	(void)sandbox_report_format(&rep, line, sizeof(line));
 	printf("%s\n", line);
 	fflush(stdout);

@@ -251,6 +251,7 @@ ucl__read_reply(struct ucl_conn *c, struct ucl_words *ans, int64_t deadline)
 	r = ucl__read_line(c, line, &len, deadline);
 	if (r < 0)
 		return r;
+	memcpy(c->last, line, len + 1);
 	r = ucl_parse_line(line, len, ans);
 	if (r < 0)
 		return ucl__fail(c, r, "malformed reply from %s", c->host);
@@ -605,6 +606,12 @@ const char *
 ucl_errmsg(const struct ucl_conn *c)
 {
 	return c->errmsg[0] ? c->errmsg : "no error";
+}
+
+const char *
+ucl_last_reply(const struct ucl_conn *c)
+{
+	return c->last;
 }
 
 enum ucl_tls_state

@@ -23,6 +23,7 @@ struct ucl_conn {
 	enum ucl_tls_state tls_state;
 	char tls_note[UCL_ERRMSG_MAX];
 	char errmsg[UCL_ERRMSG_MAX];
+	char last[UCL_LINE_MAX];
 	char rbuf[UCL_RBUF_SIZE];
 	size_t rlen, roff;
 };

@@ -188,6 +188,10 @@ void ucl_abort(struct ucl_conn *c);
 /* Last error of c with its detail ("Connection failure: Connection refused"). */
 const char *ucl_errmsg(const struct ucl_conn *c);
 
+/* The last reply line read on c, as received (for messages such as
+ * "Unexpected response from upsd: ERR ACCESS-DENIED"); "" if none. */
+const char *ucl_last_reply(const struct ucl_conn *c);
+
 /* TLS outcome and, for REFUSED/UNVERIFIED, a sentence saying why. */
 enum ucl_tls_state ucl_tls_state(const struct ucl_conn *c);
 const char *ucl_tls_note(const struct ucl_conn *c);

@@ -99,6 +99,11 @@ ll_fs_handled(int abi)
 static const char *const ll_loader_paths[] = {"/etc/ld.so.cache", "/lib", "/lib64", "/usr/lib",
     "/usr/lib64", NULL};
 
+/* The ELF interpreter is opened for execution too, so it needs EXECUTE. */
+static const char *const ll_interp_paths[] = {"/lib64/ld-linux-x86-64.so.2",
+    "/lib/ld-linux-aarch64.so.1", "/lib/ld-linux-armhf.so.3", "/lib/ld-linux.so.2",
+    "/lib/ld-linux-riscv64-lp64d.so.1", "/lib64/ld64.so.2", NULL};
+
 /* Read by getaddrinfo() (and its NSS modules) in TCP clients. */
 static const char *const ll_resolver_paths[] = {"/etc/hosts", "/etc/resolv.conf",
     "/etc/nsswitch.conf", "/etc/gai.conf", "/etc/host.conf", "/etc/services", "/lib", "/usr/lib",
@@ -106,6 +111,7 @@ static const char *const ll_resolver_paths[] = {"/etc/hosts", "/etc/resolv.conf"
 
 struct ll_ctx {
 	int fd; /* ruleset */
+	bool builtin; /* adding a built-in list: missing paths are expected */
 	uint64_t fs_handled;
 	struct sandbox_report *report;
 };
@@ -128,9 +134,11 @@ ll_add_path(struct ll_ctx *c, const char *path, uint64_t access)
 	fd = open(path, O_PATH | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT) {
-			c->report->paths_missing++;
+			if (!c->builtin)
+				c->report->paths_missing++;
 			return 0; /* nothing to allow; creating it needs a rule on its parent */
 		}
+		c->report->failed_path = path;
 		return -errno;
 	}
 	if (fstat(fd, &st) < 0) {
@@ -212,10 +220,14 @@ ll_add_fs_rules(struct ll_ctx *c, const struct sandbox_manifest *m)
 		r = ll_add_list(c, m->devices, SANDBOX_MAX_PATHS, LL_DEVICE);
 	if (r >= 0)
 		r = ll_add_list(c, m->exec, SANDBOX_MAX_PATHS, LL_EXEC);
+	c->builtin = true;
 	if (r >= 0 && m->exec[0])
 		r = ll_add_list(c, ll_loader_paths, SIZE_MAX, LL_READ);
+	if (r >= 0 && m->exec[0])
+		r = ll_add_list(c, ll_interp_paths, SIZE_MAX, LL_EXEC);
 	if (r >= 0 && (m->syscalls & SANDBOX_SYS_NET_CLIENT))
 		r = ll_add_list(c, ll_resolver_paths, SIZE_MAX, LL_READ);
+	c->builtin = false;
 	if (r >= 0)
 		r = ll_add_sockdirs(c, m->unix_listen);
 	return r;

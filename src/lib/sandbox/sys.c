@@ -65,7 +65,8 @@ static const char *const sys_eperm[] = {"execve", "execveat", "ptrace", "process
     "process_vm_writev", "mount", "umount2", "pivot_root", "chroot", "setuid", "setgid",
     "setgroups", "setresuid", "setresgid", "setreuid", "setregid", "capset", "unshare",
     "setns", "bpf", "perf_event_open", "kexec_load", "init_module", "finit_module",
-    "reboot", "personality", NULL};
+    "reboot", "personality", "bind", "listen", "accept", "accept4", "fork", "vfork", "clone",
+    "clone3", NULL};
 
 /* ioctl requests every program may use (isatty, libevent's FIONREAD, FIONBIO). */
 static const unsigned long sys_ioctl_safe[] = {TCGETS, TIOCGWINSZ, FIONREAD, FIONBIO, FIOCLEX,
