@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "conf/upsd_conf.h"
+#include "conf/upsd_users.h"
 #include "str.h"
 
 /* Config files upsguard and NUT read; secrets must not be group-writable
@@ -197,6 +199,119 @@ audit_check_statepath(struct audit *a)
 		    (unsigned)(st.st_mode & 07777));
 		fix(a, "chmod 0770 %s", live);
 	}
+}
+
+/* Load a config file below --root; report its errors as findings. */
+static void
+report_diag(struct audit *a, const char *live, const struct conf_diag *diag)
+{
+	for (size_t i = 0; i < diag->nmsgs; i++) {
+		const char *text = diag->msgs[i].text;
+		bool listen = strstr(text, "LISTEN") && strstr(text, "not a loopback");
+
+		if (diag->msgs[i].warning)
+			continue;
+		add(a, AUDIT_ERROR, listen ? "listen" : "config", live, "%s", text);
+		if (listen)
+			fix(a, "set CERTFILE in %s (STARTTLS), or listen on loopback only: "
+			       "LISTEN 127.0.0.1",
+			    live);
+		else
+			fix(a, "correct the line named above; upsd -t checks the file");
+	}
+}
+
+void
+audit_check_users(struct audit *a)
+{
+	char live[PATH_MAX], real[PATH_MAX];
+	struct upsd_users *users = NULL;
+	struct conf_diag diag;
+
+	paths(a, a->opt.confdir, "upsd.users", live, real);
+	if (access(real, F_OK) < 0)
+		return;
+	conf_diag_init(&diag);
+	if (upsd_users_load(real, &users, &diag) < 0) {
+		report_diag(a, live, &diag);
+		conf_diag_free(&diag);
+		return;
+	}
+	conf_diag_free(&diag);
+	for (size_t i = 0; i < users->nusers; i++) {
+		const struct upsd_user *u = &users->users[i];
+		char subject[PATH_MAX + CONF_MAX_NAME + 8];
+
+		(void)snprintf(subject, sizeof(subject), "%s [%s]", live, u->name);
+		if (u->password && !upsd_user_password_is_hash(u)) {
+			add(a, AUDIT_WARNING, "users", subject,
+			    "password is stored in plaintext; anyone who reads the file can use it");
+			fix(a, "upspasswd -f %s change %s", live, u->name);
+		}
+		if (u->instcmds_all) {
+			add(a, AUDIT_WARNING, "users", subject,
+			    "instcmds = ALL lets this user run every instant command, including "
+			    "load.off and shutdown.*");
+			fix(a, "list only the commands the user needs: instcmds = <command> ... in %s",
+			    live);
+		}
+	}
+	upsd_users_free(users);
+}
+
+/* CERTFILE holds the private key: nobody but root and upsd's group may read it. */
+static void
+check_certfile(struct audit *a, const char *certfile)
+{
+	char real[PATH_MAX];
+	struct stat st;
+
+	(void)snprintf(real, sizeof(real), "%s%s", a->opt.root, certfile);
+	if (stat(real, &st) < 0) {
+		add(a, AUDIT_ERROR, "certificate", certfile, "CERTFILE cannot be read: %s",
+		    strerror(errno));
+		fix(a, "create it (certificate chain and key in one PEM file) or remove CERTFILE");
+		return;
+	}
+	if (st.st_mode & (S_IROTH | S_IWOTH | S_IWGRP)) {
+		add(a, AUDIT_ERROR, "certificate", certfile,
+		    "holds the TLS private key and is open to others (mode %04o)",
+		    (unsigned)(st.st_mode & 07777));
+		fix(a, "chmod 0640 %s && chown root:%s %s", certfile, a->opt.group, certfile);
+	}
+}
+
+void
+audit_check_listen(struct audit *a)
+{
+	char live[PATH_MAX], real[PATH_MAX];
+	struct upsd_conf *conf = NULL;
+	struct conf_diag diag;
+
+	paths(a, a->opt.confdir, "upsd.conf", live, real);
+	if (access(real, F_OK) < 0)
+		return;
+	conf_diag_init(&diag);
+	if (upsd_conf_load(real, &conf, &diag) < 0) {
+		report_diag(a, live, &diag);
+		conf_diag_free(&diag);
+		return;
+	}
+	conf_diag_free(&diag);
+	for (size_t i = 0; i < conf->nlisten; i++) {
+		const struct upsd_listen *l = &conf->listen[i];
+
+		if (upsd_conf_addr_is_loopback(l->addr) || conf->certfile)
+			continue;
+		add(a, AUDIT_WARNING, "listen", live,
+		    "LISTEN %s %u without TLS (allowed by ALLOW_PLAINTEXT_LISTEN): passwords "
+		    "cross the network in clear",
+		    l->addr, l->port);
+		fix(a, "set CERTFILE in %s and use --tls/FORCESSL on the clients", live);
+	}
+	if (conf->certfile)
+		check_certfile(a, conf->certfile);
+	upsd_conf_free(conf);
 }
 
 /* Read "Key:\tvalue" from a /proc status text; empty when absent. */
