@@ -5,9 +5,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -99,13 +101,16 @@ df_close(struct df_reader *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static enum df_kind
-error(struct df_reader *r, struct df_event *ev, unsigned line, const char *fmt, const char *arg)
+static enum df_kind __attribute__((format(printf, 4, 5)))
+error(struct df_reader *r, struct df_event *ev, unsigned line, const char *fmt, ...)
 {
 	int n = snprintf(ev->msg, sizeof(ev->msg), "%s:%u: ", r->path, line);
+	va_list ap;
 
+	va_start(ap, fmt);
 	if (n > 0 && (size_t)n < sizeof(ev->msg))
-		snprintf(ev->msg + n, sizeof(ev->msg) - (size_t)n, fmt, arg);
+		vsnprintf(ev->msg + n, sizeof(ev->msg) - (size_t)n, fmt, ap);
+	va_end(ap);
 	ev->kind = DF_ERROR;
 	return DF_ERROR;
 }

@@ -6,6 +6,7 @@
 #include <event2/event.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -197,9 +199,11 @@ load_conf(struct drv *d, struct ups_conf **ret, const struct ups_conf_ups **ups)
 	return 0;
 }
 
-static void
+static int
 set_statepath(struct drv *d)
 {
+	int n;
+
 	const char *env = getenv("NUT_STATEPATH");
 	const char *dir = paths_statepath();
 
@@ -207,9 +211,20 @@ set_statepath(struct drv *d)
 	if ((!env || !*env) && d->conf && d->conf->statepath)
 		dir = d->conf->statepath;
 	str_copy(d->statepath, dir, sizeof(d->statepath));
-	snprintf(d->sockpath, sizeof(d->sockpath), "%s/%s-%s", d->statepath, d->ops->name,
+	/* sun_path is the real bound (108 bytes) */
+	if (strlen(d->statepath) + strlen(d->ops->name) + strlen(d->upsname) + 2 >=
+	    sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		log_err("socket path %s/%s-%s is too long for a Unix socket", d->statepath,
+		    d->ops->name, d->upsname);
+		return -ENAMETOOLONG;
+	}
+	n = snprintf(d->sockpath, sizeof(d->sockpath) - 8, "%s/%s-%s", d->statepath, d->ops->name,
 	    d->upsname);
-	snprintf(d->pidpath, sizeof(d->pidpath), "%s.pid", d->sockpath);
+	if (n < 0)
+		return -EINVAL;
+	memcpy(d->pidpath, d->sockpath, (size_t)n);
+	memcpy(d->pidpath + n, ".pid", 5);
+	return 0;
 }
 
 /* ---- published driver.* values and options ---- */
@@ -297,6 +312,30 @@ publish_driver_info(struct drv *d)
 	(void)drv_addcmd(d, "driver.reload-or-error");
 	(void)drv_addcmd(d, "driver.reload-or-exit");
 	(void)drv_addcmd(d, "driver.exit");
+}
+
+/* NUT's core copies the ups.* identity to device.* once the driver has
+ * published its first data, and calls the device a UPS unless told. */
+static void
+publish_device_info(struct drv *d)
+{
+	static const char *const ids[] = {"mfr", "model", "serial"};
+	char from[32], to[32];
+
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		const char *v;
+
+		snprintf(from, sizeof(from), "ups.%s", ids[i]);
+		snprintf(to, sizeof(to), "device.%s", ids[i]);
+		v = st_value(&d->tree, from);
+		if (v) {
+			char copy[ST_MAX_VALUE];
+			str_copy(copy, v, sizeof(copy));
+			(void)drv_setinfo(d, to, copy);
+		}
+	}
+	if (!st_get(&d->tree, "device.type"))
+		(void)drv_setinfo(d, "device.type", "ups");
 }
 
 /* ---- poll timer and signals ---- */
@@ -606,7 +645,7 @@ announce_ready(int *ready_fd)
 /* ---- help, -T ---- */
 
 static void
-usage(const struct drv *d, FILE *f)
+usage(struct drv *d, FILE *f)
 {
 	struct sandbox_manifest m;
 
@@ -637,7 +676,7 @@ usage(const struct drv *d, FILE *f)
 		d->ops->help(f);
 	}
 	fprintf(f, "\nSandbox manifest (applied after the device is open):\n");
-	base_manifest((struct drv *)d, &m, NULL);
+	base_manifest(d, &m, NULL);
 	sandbox_manifest_print(&m, f);
 }
 
@@ -775,8 +814,7 @@ configure(struct drv *d, bool standalone)
 	}
 	if (check_keys(d) < 0 || read_pollinterval(d, &d->pollinterval) < 0)
 		return 1;
-	set_statepath(d);
-	return 0;
+	return set_statepath(d) < 0 ? 1 : 0;
 }
 
 static int
@@ -859,6 +897,7 @@ run(struct drv *d)
 	drv_apply_overrides(d);
 	if (d->ops->start && d->ops->start(d) < 0)
 		return 1;
+	publish_device_info(d);
 	drv_apply_overrides(d);
 	d->started = true;
 	log_info("%s for [%s] ready on %s", d->ops->name, d->upsname, d->sockpath);

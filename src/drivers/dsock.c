@@ -232,7 +232,7 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, i
 		close(fd);
 		return;
 	}
-	c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_EXEC | BEV_OPT_CLOSE_ON_FREE);
+	c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!c->bev) {
 		close(fd);
 		free(c);
@@ -311,7 +311,7 @@ dsock_open(struct event_base *base, const char *path, dsock_line_fn fn, void *ct
 	s->base = base;
 	s->fn = fn;
 	s->ctx = ctx;
-	s->lev = evconnlistener_new(base, accept_cb, s, LEV_OPT_CLOSE_ON_FREE, -1, fd);
+	s->lev = evconnlistener_new(base, accept_cb, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
 	if (!s->lev) {
 		close(fd);
 		unlink(path);

@@ -12,7 +12,7 @@
 #include "log.h"
 #include "sandbox/sandbox.h"
 #include "str.h"
-#include "upsclient.h"
+#include "client/upsclient.h"
 
 struct repeater {
 	struct drv *d;
