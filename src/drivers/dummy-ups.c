@@ -73,19 +73,18 @@ dummy_setvar_local(struct drv *d, const char *var, const char *value)
 		drv_status_init(d);
 		drv_status_set(d, value);
 		drv_status_commit(d);
-		return SP_R_HANDLED;
-	}
-	if (!*value) {
+	} else if (!*value) {
 		(void)drv_delinfo(d, var);
 		return SP_R_HANDLED;
+	} else {
+		r = drv_setinfo(d, var, value);
+		if (r == -EPERM) {
+			log_info("%s is fixed by override.%s: not changed", var, var);
+			return SP_R_FAILED;
+		}
+		if (r < 0)
+			return r == -EINVAL ? SP_R_INVALID : SP_R_FAILED;
 	}
-	r = drv_setinfo(d, var, value);
-	if (r == -EPERM) {
-		log_info("%s is fixed by override.%s: not changed", var, var);
-		return SP_R_FAILED;
-	}
-	if (r < 0)
-		return r == -EINVAL ? SP_R_INVALID : SP_R_FAILED;
 	(void)dv_lookup(var, &flags, &aux);
 	{
 		const struct st_var *v = st_get(drv_tree(d), var);
