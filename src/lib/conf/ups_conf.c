@@ -241,10 +241,27 @@ global_kv(struct state *s, struct conf_ctx *c, unsigned line, const char *key, c
 	(void)store(c, line, s->conf, k, val);
 }
 
+/* The text kept in opts for a checked value: numbers and enums normalized. */
+static const char *
+canonical(const struct key_def *k, const struct ups_conf_ups *u, const char *val, char *buf,
+	  size_t size)
+{
+	long v;
+
+	if (k->type == K_SYNC)
+		return sync_names[u->synchronous];
+	if (k->type == K_LONG && str_to_long(val, k->min, k->max, &v) == 0) {
+		(void)snprintf(buf, size, "%ld", v);
+		return buf;
+	}
+	return val;
+}
+
 static void
 ups_kv(struct state *s, struct conf_ctx *c, unsigned line, const char *key, const char *val)
 {
 	struct ups_conf_ups *u = s->cur;
+	char buf[32];
 	const struct key_def *k = find_key(ups_keys, NKEYS(ups_keys), key, true);
 
 	if (!k) {
@@ -277,14 +294,14 @@ ups_kv(struct state *s, struct conf_ctx *c, unsigned line, const char *key, cons
 			remove_opt(u, key);
 		return;
 	}
-	add_opt(c, line, u, key, val);
+	add_opt(c, line, u, key, canonical(k, u, val, buf, sizeof(buf)));
 }
 
 static void
 on_line(void *st, struct conf_ctx *c, const struct tok_line *l)
 {
 	struct state *s = st;
-	char name[CONF_MAX_NAME + 2];
+	char name[TOK_MAX_WORDLEN + 1];
 	const char *key = l->words[0], *val = NULL;
 	int r;
 
@@ -296,6 +313,10 @@ on_line(void *st, struct conf_ctx *c, const struct tok_line *l)
 			s->cur = NULL;
 			s->cur_skip = true;
 		}
+		return;
+	}
+	if (l->nwords == 2 && strcmp(l->words[1], "=") == 0) {
+		conf_err(c, l->lineno, "%s: missing value after '='", key);
 		return;
 	}
 	if (l->nwords == 2 || (l->nwords >= 3 && strcmp(l->words[1], "=") != 0)) {
