@@ -433,7 +433,11 @@ int
 http_setup(struct web *w, struct event_base *base, const struct webconf *conf,
     struct model *model, FILE *errs)
 {
-	unsigned methods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD;
+	/* Every method reaches dispatch(), which answers 404 or 405 with the
+	 * security headers; evhttp's own 501 page would lack them. */
+	unsigned methods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+			   EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH |
+			   EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT;
 
 	w->base = base;
 	w->conf = conf;
@@ -441,8 +445,6 @@ http_setup(struct web *w, struct event_base *base, const struct webconf *conf,
 	w->http = evhttp_new(base);
 	if (!w->http)
 		return -ENOMEM;
-	if (w->actions)
-		methods |= EVHTTP_REQ_POST;
 	evhttp_set_allowed_methods(w->http, (ev_uint16_t)methods);
 	evhttp_set_max_headers_size(w->http, HTTP_MAX_HEADERS_SIZE);
 	evhttp_set_max_body_size(w->http, HTTP_MAX_BODY_SIZE);

@@ -129,8 +129,14 @@ def proc_status(pid):
 
 def assert_confined(pid, what="process"):
     """The checklist item: no root uid/gid anywhere, no capabilities, an empty
-    bounding set, no_new_privs and a seccomp filter."""
+    bounding set, no_new_privs and a seccomp filter.  Programs connect the
+    test hook before they apply the sandbox, so give them a moment to get
+    there (the seccomp filter is the last step)."""
+    deadline = time.monotonic() + 10.0
     st = proc_status(pid)
+    while st.get("Seccomp") != "2" and time.monotonic() < deadline:
+        time.sleep(0.05)
+        st = proc_status(pid)
     uids = st["Uid"].split()
     gids = st["Gid"].split()
     problems = []

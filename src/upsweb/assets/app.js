@@ -118,7 +118,9 @@
     if (pts.length === 1) svg.appendChild(svgEl("circle", { cx: x(pts[0][0]), cy: y(pts[0][idx + 1]), r: 3, class: "line" }));
     svg.appendChild(svgEl("text", { x: L - 4, y: T + 8, "text-anchor": "end" }, fmt(hi)));
     svg.appendChild(svgEl("text", { x: L - 4, y: H - B, "text-anchor": "end" }, fmt(lo)));
-    const hm = (t) => new Date(t * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    const short = t1 - t0 < 3600;
+    const hm = (t) => new Date(t * 1000).toLocaleTimeString([], short
+      ? { hour: "2-digit", minute: "2-digit", second: "2-digit" } : { hour: "2-digit", minute: "2-digit" });
     svg.appendChild(svgEl("text", { x: L, y: H - 6 }, hm(t0)));
     svg.appendChild(svgEl("text", { x: W - R, y: H - 6, "text-anchor": "end" }, hm(t1)));
   }
