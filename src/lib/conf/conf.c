@@ -128,7 +128,9 @@ conf_each_line(struct conf_ctx *c, const char *buf, size_t len, conf_line_fn fn,
 	while (off < len) {
 		off += tok_feed(&t, buf + off, len - off, &r);
 		if (r == TOK_ERROR) {
-			/* The error is on the physical line of the offending byte. */
+			/* Cuts before the error still count; the error is on the
+			 * physical line of the offending byte. */
+			report_warnings(c, t.start_lineno, t.warnings);
 			conf_err(c, t.lineno, "%s", tok_strerror(t.err));
 		} else if (r == TOK_LINE) {
 			report_warnings(c, t.line.lineno, t.line.warnings);
@@ -138,6 +140,7 @@ conf_each_line(struct conf_ctx *c, const char *buf, size_t len, conf_line_fn fn,
 	}
 	r = tok_finish(&t);
 	if (r == TOK_ERROR) {
+		report_warnings(c, t.start_lineno, t.warnings);
 		conf_err(c, t.start_lineno, "%s", tok_strerror(t.err));
 	} else if (r == TOK_LINE) {
 		report_warnings(c, t.line.lineno, t.line.warnings);

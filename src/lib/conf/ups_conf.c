@@ -90,7 +90,8 @@ store(struct conf_ctx *c, unsigned line, void *base, const struct key_def *k, co
 
 	switch (k->type) {
 	case K_STR:
-		if (!val || !*val) {
+		/* An empty description is fine; an empty path or name is not. */
+		if (!val || (!*val && strcmp(k->name, "desc") != 0)) {
 			conf_err(c, line, "%s: needs a value", k->name);
 			return -EINVAL;
 		}

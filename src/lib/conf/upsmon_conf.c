@@ -447,6 +447,11 @@ finish(struct conf_ctx *c, struct upsmon_conf *conf)
 			 "MINSUPPLIES %ld: upsmon would shut down at once (set MINSUPPLIES 0 "
 			 "to only monitor)",
 			 total, conf->minsupplies);
+	if (conf->deadtime < conf->pollfreq || conf->deadtime < conf->pollfreqalert)
+		conf_warn(c, 0,
+			  "DEADTIME %ld is shorter than POLLFREQ/POLLFREQALERT (%ld/%ld): a UPS "
+			  "would be declared dead between two polls",
+			  conf->deadtime, conf->pollfreq, conf->pollfreqalert);
 	if (!conf->wrapconf) {
 		char path[4096];
 
