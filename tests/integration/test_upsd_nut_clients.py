@@ -92,7 +92,7 @@ def test_upscmd_and_upsrw_with_tracking(served):
     wait_until(lambda: Session(ours.port).cmd("GET VAR fake ups.id") == 'VAR fake ups.id "newid"',
                what="the new value")
     out = run([NUT_UPSRW, "-s", "input.sensitivity=X", "-u", "admin", "-p", "secret", target])
-    assert out.returncode != 0 and "Invalid value" in out.stderr, out
+    assert out.returncode != 0 and "INVALID-VALUE" in out.stderr, out
 
 
 def test_upslog(served, opendir, procs):
