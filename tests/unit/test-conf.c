@@ -571,6 +571,12 @@ test_load_errors(void **state)
 	assert_int_equal(d.nerrors, 1);
 	assert_non_null(strstr(d.msgs[0].text, path));
 	assert_int_equal(upsd_conf_load(dir, &c, &d), -EISDIR);
+	/* A FIFO is refused at once instead of blocking for a writer. */
+	(void)snprintf(path, sizeof(path), "%s/fifo.conf", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(upsd_conf_load(path, &c, &d), -EINVAL);
+	assert_null(c);
+	unlink(path);
 
 	/* Larger than CONF_MAX_FILE_SIZE: refused before parsing. */
 	(void)snprintf(path, sizeof(path), "%s/big.conf", dir);
