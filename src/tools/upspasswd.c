@@ -305,6 +305,16 @@ edit_error(int r, const struct opts *o)
 	}
 }
 
+/* Edit the file a symlink points to, so the rename keeps the link. */
+static void
+resolve_link(char *path, size_t size)
+{
+	char real[PATH_MAX];
+
+	if (realpath(path, real) && strlen(real) < size)
+		memcpy(path, real, strlen(real) + 1);
+}
+
 static void
 warn_mode(const char *path, bool created)
 {
@@ -336,6 +346,7 @@ main(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s", o.file);
 	else if (paths_conf_file(path, sizeof(path), "upsd.users") < 0)
 		return 1;
+	resolve_link(path, sizeof(path));
 	created = read_file(path, o.op == OP_ADD, &text, &len, &st);
 	if (created < 0) {
 		fprintf(stderr, "upspasswd: %s: %s\n", path, strerror(-created));
