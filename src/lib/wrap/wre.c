@@ -770,7 +770,7 @@ wre_translate(const char *pattern, char *out, size_t outlen, bool *ascii, char *
 	bool at_start = true;
 	int r = 0;
 
-	if (strlen(pattern) > WRE_MAX_PATTERN)
+	if (strlen(pattern) > WRE_MAX_PATTERN + 1) /* + the '$' oslo appends */
 		return tfail(&t, "pattern longer than %d bytes", WRE_MAX_PATTERN);
 	if (outlen == 0)
 		return -EINVAL;
