@@ -34,6 +34,15 @@ def test_layout_and_no_overwrite(tmp_path):
                 "lib/udev/rules.d/60-upsguard.rules",
                 "share/doc/upsguard/examples/upsd.conf.sample"):
         assert os.path.exists(os.path.join(root, rel)), rel
+    for page in ("man8/upsd.8", "man8/upsmon.8", "man8/upssched.8", "man8/upsdrvctl.8",
+                 "man8/dummy-ups.8", "man8/upsc.8", "man8/upscmd.8", "man8/upsrw.8",
+                 "man8/upslog.8", "man8/upswrap.8", "man8/upsweb.8", "man8/upspasswd.8",
+                 "man8/upsaudit.8", "man5/ups.conf.5", "man5/upsd.conf.5", "man5/upsd.users.5",
+                 "man5/upsmon.conf.5", "man5/upssched.conf.5", "man5/hosts.conf.5"):
+        assert os.path.exists(os.path.join(root, "share/man", page)), page
+    # A program's page carries its own options.
+    with open(os.path.join(root, "share/man/man8/upsd.8")) as f:
+        assert "reload|stop" in f.read()
     conf = str(dest) + confdir
     assert os.path.exists(os.path.join(conf, "upsd.conf.sample"))
     live = os.path.join(conf, "upsd.conf")
