@@ -456,7 +456,7 @@ main(int argc, char **argv)
 {
 	struct upslog u = {.format = ULF_DEFAULT, .interval = UL_INTERVAL_DEFAULT, .foreground = -1};
 
-	printf("Network UPS Tools upslog %s\n", UPSGUARD_VERSION);
+	printf("Network UPS Tools upslog %s\n", CLI_NUT_COMPAT_VERSION);
 	fflush(stdout);
 	parse_args(&u, argc, argv);
 	check_args(&u);

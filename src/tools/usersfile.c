@@ -275,7 +275,7 @@ usersfile_delete(const char *text, size_t len, const char *name, char **ret)
 {
 	struct out o = {0};
 	struct line l;
-	bool in = false, found = false;
+	bool in = false;
 	const char *held = NULL; /* comments/blanks inside the deleted section, maybe the next's */
 
 	if (usersfile_check_name(name) < 0)
@@ -290,8 +290,7 @@ usersfile_delete(const char *text, size_t len, const char *name, char **ret)
 			if (in && held) /* the run of comments right before the next section stays */
 				out_put(&o, held, (size_t)(l.start - held));
 			held = NULL;
-			in = !found && line_is_section(&l, name);
-			found = found || in;
+			in = line_is_section(&l, name); /* every duplicate section goes too */
 			if (!in)
 				put_line(&o, &l);
 			continue;

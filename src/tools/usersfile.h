@@ -30,7 +30,8 @@ int usersfile_has_user(const char *text, size_t len, const char *name);
  * Each returns a new malloc'ed NUL-terminated text in *ret (caller frees)
  * and 0, or: -EEXIST (add: the user is there), -ENOENT (change/delete: it
  * is not), -EINVAL (bad name or value with a quote, backslash or newline),
- * -E2BIG (result beyond USERSFILE_MAX_SIZE), -ENOMEM.
+ * -E2BIG (result beyond USERSFILE_MAX_SIZE), -ENOMEM.  change edits the
+ * first [name] section (the one upsd uses); delete removes every one.
  */
 int usersfile_add(const char *text, size_t len, const char *name, const char *hash,
 		  const struct usersfile_extra *extra, char **ret);

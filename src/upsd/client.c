@@ -237,6 +237,9 @@ feed(struct client *c, const char *data, size_t len)
 	struct tokenizer *t = c->tok ? c->tok : &srv->shared_tok;
 	size_t off = 0;
 
+	if (c->flags & CL_DEAF)
+		return len;
+
 	while (off < len) {
 		int ret;
 
@@ -244,10 +247,20 @@ feed(struct client *c, const char *data, size_t len)
 		if (ret == TOK_ERROR) {
 			char addr[INET6_ADDRSTRLEN];
 
-			/* NUT answers nothing to a line it cannot parse. */
+			/* NUT answers nothing to a line it cannot parse, and its
+			 * parser stays in the error state: the connection is
+			 * never answered again and ends at the idle timeout. */
 			log_debug(2, "Parse error on sock from %s: %s",
 				  client_addr_str(c, addr, sizeof(addr)), tok_strerror(t->err));
-			continue;
+			c->flags |= CL_DEAF;
+			tok_free(t);
+			if (t == &srv->shared_tok) {
+				tok_init(t);
+			} else {
+				free(c->tok);
+				c->tok = NULL;
+			}
+			return len;
 		}
 		if (ret != TOK_LINE)
 			continue;

@@ -292,6 +292,7 @@ apply_sandbox(struct server *srv, const struct options *o, struct sandbox_manife
 	static struct sandbox_user user;
 	struct sandbox_report rep = {0};
 	char err[512], line[1024];
+	int r;
 
 	m->program = "upsd";
 	m->syscalls = SANDBOX_SYS_EVENT | SANDBOX_SYS_NET_SERVER;
@@ -313,8 +314,9 @@ apply_sandbox(struct server *srv, const struct options *o, struct sandbox_manife
 		return -1;
 	}
 	m->run_as = &user;
-	if (sandbox_apply(m, &rep) < 0) {
-		log_err("sandbox: %s failed", rep.failed_step ? rep.failed_step : "setup");
+	if ((r = sandbox_apply(m, &rep)) < 0) {
+		log_err("sandbox: %s failed: %s", rep.failed_step ? rep.failed_step : "setup",
+			strerror(-r));
 		return -1;
 	}
 	if (sandbox_report_format(&rep, line, sizeof(line)) >= 0)

@@ -11,6 +11,9 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -562,6 +565,24 @@ forward(struct nctx *x, struct ups *u, struct sp_msg *m, enum proto_err fail)
 		obuf_puts(x->o, "OK\n");
 }
 
+/* NUT reads the new value with atoi(): leading digits count, "abc" is 0. */
+static bool
+range_allows(const struct st_var *v, const char *val)
+{
+	long n;
+
+	if (!v->nranges)
+		return true;
+	errno = 0;
+	n = strtol(val, NULL, 10);
+	if (errno == ERANGE || n > INT_MAX || n < INT_MIN)
+		n = n < 0 ? INT_MIN : INT_MAX;
+	for (size_t i = 0; i < v->nranges; i++)
+		if (n >= v->ranges[i].min && n <= v->ranges[i].max)
+			return true;
+	return false;
+}
+
 static void
 set_var(struct nctx *x, const char *upsname, const char *var, const char *val)
 {
@@ -570,7 +591,8 @@ set_var(struct nctx *x, const char *upsname, const char *var, const char *val)
 	const struct st_var *v;
 	struct ups *u;
 
-	if (!(u = get_ups(x, upsname, false)))
+	/* NUT: UPS, availability, permission, then the variable. */
+	if (!(u = get_ups(x, upsname, true)))
 		return;
 	if (!auth_check(x->srv, x->c, AUTH_SET)) {
 		send_err(x, PROTO_E_ACCESS_DENIED);
@@ -595,7 +617,7 @@ set_var(struct nctx *x, const char *upsname, const char *var, const char *val)
 			return;
 		}
 	}
-	if (!st_enum_allows(v, val) || !st_range_allows(v, val)) {
+	if (!st_enum_allows(v, val) || !range_allows(v, val)) {
 		send_err(x, PROTO_E_INVALID_VALUE);
 		return;
 	}

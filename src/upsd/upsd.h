@@ -101,6 +101,7 @@ enum {
 	CL_WRITE_WAIT = 1u << 7, /* waiting for POLLOUT */
 	CL_HELD = 1u << 8,       /* failed-password delay in progress */
 	CL_STARTTLS = 1u << 9,   /* handshake to begin after the OK is sent */
+	CL_DEAF = 1u << 10,      /* parse error: input ignored from now on, as NUT does */
 };
 
 struct client {

@@ -80,12 +80,13 @@ class HookServer:
                 self.cond.notify_all()
 
     def wait(self, tag, timeout=15.0, pid=None):
-        """The connection of the process tagged `tag` (newest first)."""
+        """The connection of the process tagged `tag` (None: any tag) and,
+        when given, with process id `pid` (newest first)."""
         deadline = time.monotonic() + timeout
         with self.cond:
             while True:
                 for c in reversed(self.conns):
-                    if c.tag == tag and (pid is None or c.pid == pid):
+                    if (tag is None or c.tag == tag) and (pid is None or c.pid == pid):
                         return c
                 left = deadline - time.monotonic()
                 if left <= 0:

@@ -52,6 +52,7 @@ def install(root):
 
 def configure(root, prefix):
     grp = ids(root, "upsguard", "group")
+    os.makedirs(os.path.join(root, "etc/upsguard"), exist_ok=True)
     shutil.copy(DEV, os.path.join(root, "etc/upsguard/dummy.dev"))
     os.chmod(os.path.join(root, "etc/upsguard/dummy.dev"), 0o644)
     write(root, "/etc/upsguard/ups.conf",

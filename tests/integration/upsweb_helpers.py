@@ -153,3 +153,55 @@ def metric(metrics, name, **labels):
 
 def promtool():
     return shutil.which("promtool")
+
+
+class OurStack:
+    """Our dummy-ups drivers and our upsd (dropping to the run-as user), in
+    a directory that user owns; files with secrets are root:<group> 0640."""
+
+    def __init__(self, procs, open_dir, upses, run_user, users=None):
+        """open_dir: a directory the run-as user can reach (pytest's base
+        directory is 0700 root, which Landlock rules cannot open)."""
+        from nut_peer import DEFAULT_USERS
+        name, uid, gid = run_user
+        self.procs = procs
+        self.dir = os.path.join(str(open_dir), "ours")
+        os.makedirs(self.dir, exist_ok=True)
+        self.port = free_port()
+        with open(os.path.join(self.dir, "ups.conf"), "w") as f:
+            for ups, (src, desc) in upses.items():
+                dst = os.path.join(self.dir, os.path.basename(src))
+                if os.path.abspath(src) != dst:
+                    shutil.copy(src, dst)
+                f.write('[%s]\n  driver = dummy-ups\n  port = %s\n  desc = "%s"\n'
+                        % (ups, os.path.basename(src), desc))
+        with open(os.path.join(self.dir, "upsd.conf"), "w") as f:
+            f.write("LISTEN 127.0.0.1 %d\n" % self.port)
+        users_path = os.path.join(self.dir, "upsd.users")
+        with open(users_path, "w") as f:
+            f.write(users or DEFAULT_USERS)
+        for n in os.listdir(self.dir):
+            os.chown(os.path.join(self.dir, n), uid, gid)
+            os.chmod(os.path.join(self.dir, n), 0o644)
+        os.chown(users_path, 0, gid)
+        os.chmod(users_path, 0o640)
+        os.chown(self.dir, uid, gid)
+        os.chmod(self.dir, 0o755)
+        self.env = {"NUT_CONFPATH": self.dir, "NUT_STATEPATH": self.dir}
+        self.upses = list(upses)
+
+    def start(self):
+        from conftest import wait_for_path, wait_for_ups
+        for ups in self.upses:
+            self.procs.start([our_bin("dummy-ups"), "-a", ups, "-F"], env=self.env,
+                             name="our-dummy-%s" % ups)
+        for ups in self.upses:
+            wait_for_path(os.path.join(self.dir, "dummy-ups-%s" % ups))
+        self.upsd = self.procs.start([our_bin("upsd"), "-F"], env=self.env, name="our-upsd")
+        wait_for_port(self.port)
+        for ups in self.upses:
+            wait_for_ups(self.port, ups)
+        return self
+
+    def addr(self, ups):
+        return "%s@127.0.0.1:%d" % (ups, self.port)

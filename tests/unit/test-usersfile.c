@@ -156,6 +156,11 @@ test_delete(void **state)
 	assert_non_null(strstr(out, "# the monitor below")); /* belongs to nothing now, kept */
 	free(out);
 	assert_int_equal(usersfile_delete(sample, strlen(sample), "ghost", &out), -ENOENT);
+	/* a duplicate section (ignored by upsd) is removed too: the user is gone */
+	const char *dup = "[a]\npassword = 1\n[b]\npassword = 2\n[a]\npassword = 3\n";
+	assert_int_equal(usersfile_delete(dup, strlen(dup), "a", &out), 0);
+	assert_string_equal(out, "[b]\npassword = 2\n");
+	free(out);
 }
 
 static void
