@@ -555,6 +555,52 @@ test_diag_bounds(void **state)
 	free(buf);
 }
 
+/* Each list a file can grow is bounded; the bound gives an error. */
+static void
+test_list_bounds(void **state)
+{
+	size_t n = UPS_CONF_MAX_UPS + 1, cap = n * 64;
+	char *buf = malloc(cap), *p = buf;
+	struct conf_diag d;
+	struct ups_conf *uc;
+	struct upsd_users *us;
+
+	for (size_t i = 0; i < n; i++)
+		p += sprintf(p, "[u%zu]\ndriver = d\nport = p\n", i);
+	conf_diag_init(&d);
+	assert_int_equal(ups_conf_parse("b", buf, (size_t)(p - buf), &uc, &d), -EINVAL);
+	assert_int_equal(d.nerrors, 1);
+	assert_non_null(strstr(d.msgs[0].text, "more than 1024 UPS sections"));
+	conf_diag_free(&d);
+	/* One section below the bound is fine. */
+	p = strstr(buf, "[u1024]");
+	*p = '\0';
+	assert_int_equal(ups_conf_parse("b", buf, strlen(buf), &uc, &d), 0);
+	assert_int_equal(uc->nups, UPS_CONF_MAX_UPS);
+	ups_conf_free(uc);
+
+	p = buf + sprintf(buf, "[u]\ndriver = d\nport = p\n");
+	for (size_t i = 0; i < UPS_CONF_MAX_OPTS + 1; i++)
+		p += sprintf(p, "opt%zu = v\n", i);
+	assert_int_equal(ups_conf_parse("b", buf, (size_t)(p - buf), &uc, &d), -EINVAL);
+	conf_diag_free(&d);
+
+	p = buf;
+	for (size_t i = 0; i < UPSD_USERS_MAX_USERS + 1; i++)
+		p += sprintf(p, "[u%zu]\npassword = $6$a$b\n", i);
+	assert_int_equal(upsd_users_parse("b", buf, (size_t)(p - buf), &us, &d), -EINVAL);
+	assert_int_equal(d.nerrors, 1);
+	conf_diag_free(&d);
+
+	p = buf + sprintf(buf, "[u]\npassword = $6$a$b\n");
+	for (size_t i = 0; i < UPSD_USERS_MAX_LIST + 1; i++)
+		p += sprintf(p, "instcmds = cmd.%zu\n", i);
+	assert_int_equal(upsd_users_parse("b", buf, (size_t)(p - buf), &us, &d), -EINVAL);
+	assert_int_equal(d.nerrors, 1);
+	conf_diag_free(&d);
+	free(buf);
+}
+
 static void
 test_load_errors(void **state)
 {
@@ -571,6 +617,12 @@ test_load_errors(void **state)
 	assert_int_equal(d.nerrors, 1);
 	assert_non_null(strstr(d.msgs[0].text, path));
 	assert_int_equal(upsd_conf_load(dir, &c, &d), -EISDIR);
+	/* A FIFO is refused at once instead of blocking for a writer. */
+	(void)snprintf(path, sizeof(path), "%s/fifo.conf", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(upsd_conf_load(path, &c, &d), -EINVAL);
+	assert_null(c);
+	unlink(path);
 
 	/* Larger than CONF_MAX_FILE_SIZE: refused before parsing. */
 	(void)snprintf(path, sizeof(path), "%s/big.conf", dir);
@@ -638,7 +690,7 @@ main(void)
 	    cmocka_unit_test(test_notify_table),  cmocka_unit_test(test_lookups),
 	    cmocka_unit_test(test_upsname),       cmocka_unit_test(test_secret_modes),
 	    cmocka_unit_test(test_secret_owner),  cmocka_unit_test(test_diag_bounds),
-	    cmocka_unit_test(test_load_errors),   cmocka_unit_test(test_warning_once),
+	    cmocka_unit_test(test_load_errors), cmocka_unit_test(test_list_bounds),   cmocka_unit_test(test_warning_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -160,13 +160,20 @@ conf_read_file(struct conf_ctx *c, char **buf, size_t *len)
 
 	*buf = NULL;
 	*len = 0;
-	fd = open(c->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO in place of the file must not hang the daemon. */
+	fd = open(c->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		err = errno;
 		conf_err(c, 0, "cannot open: %s", strerror(err));
 		return -err;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0) {
+		err = errno;
+		conf_err(c, 0, "cannot examine: %s", strerror(err));
+		close(fd);
+		return -err;
+	}
+	if (!S_ISREG(st.st_mode)) {
 		err = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
 		conf_err(c, 0, "not a regular file");
 		close(fd);

@@ -153,6 +153,11 @@ add_opt(struct conf_ctx *c, unsigned line, struct ups_conf_ups *u, const char *k
 		kv->lineno = line;
 		return;
 	}
+	if (u->nopts >= UPS_CONF_MAX_OPTS) {
+		conf_err(c, line, "more than %d settings for UPS '%s'", UPS_CONF_MAX_OPTS, u->name);
+		free(v);
+		return;
+	}
 	kv = conf_push(c, line, (void **)&u->opts, &u->nopts, sizeof(*kv));
 	if (!kv) {
 		free(v);
@@ -208,6 +213,10 @@ start_section(struct state *s, struct conf_ctx *c, unsigned line, const char *na
 				 conf->ups[i].lineno);
 			return;
 		}
+	}
+	if (conf->nups >= UPS_CONF_MAX_UPS) {
+		conf_err(c, line, "more than %d UPS sections", UPS_CONF_MAX_UPS);
+		return;
 	}
 	u = conf_push(c, line, (void **)&conf->ups, &conf->nups, sizeof(*u));
 	if (!u)

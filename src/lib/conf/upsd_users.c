@@ -49,6 +49,10 @@ start_section(struct state *s, struct conf_ctx *c, unsigned line, const char *na
 			return;
 		}
 	}
+	if (s->conf->nusers >= UPSD_USERS_MAX_USERS) {
+		conf_err(c, line, "more than %d users", UPSD_USERS_MAX_USERS);
+		return;
+	}
 	u = conf_push(c, line, (void **)&s->conf->users, &s->conf->nusers, sizeof(*u));
 	if (!u)
 		return;

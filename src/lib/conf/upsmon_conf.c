@@ -387,6 +387,10 @@ d_certhost(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t n
 	if (get_01(c, line, "CERTHOST certverify", a[2], &verify) < 0 ||
 	    get_01(c, line, "CERTHOST forcessl", a[3], &force) < 0)
 		return;
+	if (conf->ncerthosts >= UPSMON_MAX_CERTHOSTS) {
+		conf_err(c, line, "CERTHOST: more than %d", UPSMON_MAX_CERTHOSTS);
+		return;
+	}
 	h = conf_push(c, line, (void **)&conf->certhosts, &conf->ncerthosts, sizeof(*h));
 	if (!h)
 		return;
