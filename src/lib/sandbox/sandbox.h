@@ -129,6 +129,7 @@ struct sandbox_report {
 	bool seccomp_log;
 	unsigned syscalls; /* groups loaded */
 	const char *failed_step; /* on error: which step ("chroot", "setuid", ...) */
+	const char *failed_path; /* on a Landlock error: the manifest path (borrowed) */
 	char notes[SANDBOX_NOTE_MAX]; /* degradations, e.g. "landlock absent" */
 };
 
