@@ -45,7 +45,7 @@ send_notify(void *arg, unsigned ev, const char *ups, const char *detail)
 	struct net_ctx *ctx = arg;
 	int r = privsep_send_notify(ctx->notify_fd, ev, ups, detail);
 	if (r < 0)
-		log_err("cannot pass %s to the notifier: %s", event_name(ev), strerror(-r));
+		log_err("cannot pass %s to the notifier: %s", upsmon_notify_name(ev), strerror(-r));
 }
 
 static void
@@ -158,7 +158,7 @@ priv_event(struct net_ctx *ctx)
 		log_fatal("bad message from [priv]: ending");
 	/* EOF or error: the privileged parent is gone. */
 	log_err("upsmon parent process died - shutdown impossible");
-	send_notify(ctx, EV_NOPARENT, "", NULL);
+	send_notify(ctx, UPSMON_N_NOPARENT, "", NULL);
 	ctx->parent_gone = true;
 	close(ctx->priv_fd);
 	ctx->priv_fd = -1;
@@ -312,7 +312,7 @@ net_run(struct net_ctx *ctx)
 		}
 		if (ctx->parent_gone && now_ms() - last_noparent >= UPSMON_NOPARENT_REPEAT_S * 1000) {
 			if (last_noparent)
-				send_notify(ctx, EV_NOPARENT, "", NULL);
+				send_notify(ctx, UPSMON_N_NOPARENT, "", NULL);
 			last_noparent = now_ms();
 		}
 		wait_events(ctx, (any_on_battery(ctx) ? ctx->pollfreqalert : ctx->pollfreq) * 1000);

@@ -80,7 +80,7 @@ spawn(char *const argv[], char *const envp[], const char *in)
 }
 
 static void
-run_notifycmd(struct notify_ctx *ctx, unsigned ev, const char *ups, const char *msg)
+run_notifycmd(struct notify_ctx *ctx, unsigned ev, const char *ups, char *msg)
 {
 	char *argv[UPSMON_NOTIFY_ARGS + 2];
 	char *envp[NOTIFY_ENV_MAX + 3];
@@ -89,9 +89,9 @@ run_notifycmd(struct notify_ctx *ctx, unsigned ev, const char *ups, const char *
 
 	for (; n < ctx->cmd_argc && n < UPSMON_NOTIFY_ARGS; n++)
 		argv[n] = ctx->cmd[n];
-	argv[n++] = (char *)msg;
+	argv[n++] = msg;
 	argv[n] = NULL;
-	snprintf(typebuf, sizeof(typebuf), "NOTIFYTYPE=%s", event_name(ev));
+	snprintf(typebuf, sizeof(typebuf), "NOTIFYTYPE=%s", upsmon_notify_name(ev));
 	snprintf(upsbuf, sizeof(upsbuf), "UPSNAME=%s", ups);
 	for (; ctx->env && ctx->env[e] && e < NOTIFY_ENV_MAX; e++)
 		envp[e] = ctx->env[e];
@@ -107,22 +107,23 @@ handle(struct notify_ctx *ctx, const struct privsep_notify *nm)
 	char msg[EVENT_MSG_MAX];
 	unsigned ev = nm->event;
 	unsigned flags = ctx->flags[ev];
-	const char *tmpl = ctx->msg[ev] ? ctx->msg[ev] : event_default_msg(ev);
+	const char *tmpl = ctx->msg[ev] ? ctx->msg[ev] : upsmon_notify_default_msg(ev);
 
 	event_format(msg, sizeof(msg), tmpl, nm->ups, nm->text);
-	log_debug(1, "event %s ups [%s]: %s", event_name(ev), nm->ups, msg);
-	if (flags & EVF_IGNORE)
+	log_debug(1, "event %s ups [%s]: %s", upsmon_notify_name(ev), nm->ups, msg);
+	if (flags & UPSMON_F_IGNORE)
 		return;
-	if (flags & EVF_SYSLOG) {
+	if (flags & UPSMON_F_SYSLOG) {
 		log_notice("%s", msg);
 		syslog(LOG_NOTICE, "%s", msg);
 	}
-	if (flags & EVF_WALL) {
-		char *argv[] = {(char *)WALL_PATH, NULL};
-		char *envp[] = {(char *)"PATH=/usr/bin:/bin", NULL};
+	if (flags & UPSMON_F_WALL) {
+		char wall[] = WALL_PATH, path[] = "PATH=/usr/bin:/bin";
+		char *argv[] = {wall, NULL};
+		char *envp[] = {path, NULL};
 		spawn(argv, envp, msg);
 	}
-	if ((flags & EVF_EXEC) && ctx->cmd)
+	if ((flags & UPSMON_F_EXEC) && ctx->cmd)
 		run_notifycmd(ctx, ev, nm->ups, msg);
 }
 
@@ -154,7 +155,7 @@ notifier_run(struct notify_ctx *ctx)
 		if (!p[0].revents)
 			continue;
 		struct privsep_msg m;
-		int r = privsep_recv(ctx->fd, PRIVSEP_ACCEPT(PRIVSEP_NOTIFY), EV_COUNT, &m);
+		int r = privsep_recv(ctx->fd, PRIVSEP_ACCEPT(PRIVSEP_NOTIFY), UPSMON_N_COUNT, &m);
 		if (r == -EAGAIN)
 			continue;
 		if (r == -EBADMSG) {

@@ -92,7 +92,8 @@ child_exited(struct priv_ctx *ctx, bool shutting_down)
 			end = true;
 		} else if (pid == ctx->notify_pid) {
 			ctx->notify_pid = 0;
-			log_err("[notify] process died: exiting without shutting down");
+			if (!shutting_down)
+				log_err("[notify] process died: exiting without shutting down");
 			end = true;
 		}
 	}

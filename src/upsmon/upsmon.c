@@ -206,7 +206,7 @@ static const struct signal_cmd signal_cmds[] = {
 static int
 send_command(struct upsmon *u)
 {
-	pid_t pid;
+	pid_t pid = 0;
 
 	for (size_t i = 0; i < sizeof(signal_cmds) / sizeof(signal_cmds[0]); i++) {
 		if (strcmp(signal_cmds[i].name, u->o.cmd) != 0)
@@ -428,7 +428,7 @@ apply_sandbox(struct upsmon *u, struct sandbox_manifest *m, const char *tag)
 		log_fatal("[%s] sandbox failed at step %s", tag,
 		    rep.failed_step ? rep.failed_step : "?");
 	if (sandbox_report_format(&rep, line, sizeof(line)) >= 0)
-		log_info("sandbox: %s", line);
+		log_info("%s", line);
 }
 
 static _Noreturn void
@@ -466,13 +466,6 @@ run_net(struct upsmon *u, int priv_fd, int notify_fd)
 	exit(net_run(&ctx));
 }
 
-static unsigned
-flags_from_conf(unsigned f)
-{
-	return ((f & UPSMON_F_SYSLOG) ? EVF_SYSLOG : 0) | ((f & UPSMON_F_WALL) ? EVF_WALL : 0) |
-	       ((f & UPSMON_F_EXEC) ? EVF_EXEC : 0) | ((f & UPSMON_F_IGNORE) ? EVF_IGNORE : 0);
-}
-
 /* NOTIFYCMD's environment: a fixed PATH and where NUT programs find their files. */
 static char **
 notify_env(void)
@@ -503,9 +496,9 @@ run_notify(struct upsmon *u, int fd)
 	log_set_tag("notify");
 	upsmon_set_title("upsmon [notify]");
 	ctx.fd = fd;
-	for (unsigned i = 0; i < EV_COUNT; i++) {
+	for (unsigned i = 0; i < UPSMON_N_COUNT; i++) {
 		ctx.msg[i] = u->conf->notifymsg[i];
-		ctx.flags[i] = flags_from_conf(u->conf->notifyflag[i]);
+		ctx.flags[i] = u->conf->notifyflag[i];
 	}
 	ctx.cmd = u->conf->notifycmd;
 	ctx.cmd_argc = u->conf->notifycmd_argc;
@@ -590,7 +583,7 @@ fork_child(void)
 	return pid;
 }
 
-int
+static int
 upsmon_split(struct upsmon *u)
 {
 	int pn[2], nn[2];

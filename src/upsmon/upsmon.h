@@ -68,8 +68,8 @@ struct net_ctx {
 int net_run(struct net_ctx *ctx);
 
 struct notify_ctx {
-	char *msg[EV_COUNT];     /* NULL: default */
-	unsigned flags[EV_COUNT]; /* EVF_* */
+	char *msg[UPSMON_N_COUNT];     /* NULL: default */
+	unsigned flags[UPSMON_N_COUNT]; /* EVF_* */
 	char **cmd;              /* NOTIFYCMD argv, NULL-terminated, or NULL */
 	size_t cmd_argc;
 	char **env;              /* environment for NOTIFYCMD, NULL-terminated */
