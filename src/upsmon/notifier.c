@@ -6,7 +6,9 @@
  * standard input) and EXEC (NOTIFYCMD by execve, the message one argument,
  * NOTIFYTYPE and UPSNAME in the environment).  No shell ever sees the
  * message, so "$(...)", quotes and ';' from a UPS's alarm text stay text.
- * Each program runs in its own child so a slow script never blocks us.
+ * Programs run in children so a slow script never blocks us; NOTIFYCMD
+ * runs one at a time, in the order of the events (a bounded queue), so a
+ * script sees ONBATT before LOWBATT.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +28,19 @@
 
 #define WALL_PATH "/usr/bin/wall"
 #define NOTIFY_ENV_MAX 32
+#define NOTIFY_QUEUE_MAX 64 /* NOTIFYCMD runs waiting for the previous one */
+
+struct pending {
+	unsigned ev;
+	char ups[PRIVSEP_UPS_MAX];
+	char msg[EVENT_MSG_MAX];
+};
+
+struct queue {
+	struct pending q[NOTIFY_QUEUE_MAX];
+	size_t head, n;
+	pid_t running;
+};
 
 static volatile sig_atomic_t notifier_stop;
 
@@ -37,21 +52,25 @@ on_term(int sig)
 }
 
 static void
-reap(void)
+reap(struct queue *q)
 {
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+		if (pid == q->running)
+			q->running = 0;
 }
 
-/* Run argv with envp; when in is not NULL it is written to the child's stdin. */
-static void
+/* Run argv with envp; when in is not NULL it is written to the child's stdin.
+ * Returns the child's pid, or 0 when it could not start. */
+static pid_t
 spawn(char *const argv[], char *const envp[], const char *in)
 {
 	int pfd[2] = {-1, -1};
 
 	if (in && pipe2(pfd, O_CLOEXEC) < 0) {
 		log_err("pipe: %s", strerror(errno));
-		return;
+		return 0;
 	}
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -60,7 +79,7 @@ spawn(char *const argv[], char *const envp[], const char *in)
 			close(pfd[0]);
 			close(pfd[1]);
 		}
-		return;
+		return 0;
 	}
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_RDWR);
@@ -77,9 +96,10 @@ spawn(char *const argv[], char *const envp[], const char *in)
 			log_warn("wall: short write");
 		close(pfd[1]);
 	}
+	return pid;
 }
 
-static void
+static pid_t
 run_notifycmd(struct notify_ctx *ctx, unsigned ev, const char *ups, char *msg)
 {
 	char *argv[UPSMON_NOTIFY_ARGS + 2];
@@ -98,11 +118,35 @@ run_notifycmd(struct notify_ctx *ctx, unsigned ev, const char *ups, char *msg)
 	envp[e++] = typebuf;
 	envp[e++] = upsbuf;
 	envp[e] = NULL;
-	spawn(argv, envp, NULL);
+	return spawn(argv, envp, NULL);
 }
 
 static void
-handle(struct notify_ctx *ctx, const struct privsep_notify *nm)
+queue_push(struct queue *q, unsigned ev, const char *ups, const char *msg)
+{
+	if (q->n == NOTIFY_QUEUE_MAX) {
+		log_err("NOTIFYCMD queue full: %s not passed on", upsmon_notify_name(ev));
+		return;
+	}
+	struct pending *p = &q->q[(q->head + q->n++) % NOTIFY_QUEUE_MAX];
+	p->ev = ev;
+	snprintf(p->ups, sizeof(p->ups), "%s", ups);
+	snprintf(p->msg, sizeof(p->msg), "%s", msg);
+}
+
+static void
+queue_run(struct notify_ctx *ctx, struct queue *q)
+{
+	while (!q->running && q->n) {
+		struct pending *p = &q->q[q->head];
+		q->head = (q->head + 1) % NOTIFY_QUEUE_MAX;
+		q->n--;
+		q->running = run_notifycmd(ctx, p->ev, p->ups, p->msg);
+	}
+}
+
+static void
+handle(struct notify_ctx *ctx, struct queue *q, const struct privsep_notify *nm)
 {
 	char msg[EVENT_MSG_MAX];
 	unsigned ev = nm->event;
@@ -121,16 +165,17 @@ handle(struct notify_ctx *ctx, const struct privsep_notify *nm)
 		char wall[] = WALL_PATH, path[] = "PATH=/usr/bin:/bin";
 		char *argv[] = {wall, NULL};
 		char *envp[] = {path, NULL};
-		spawn(argv, envp, msg);
+		(void)spawn(argv, envp, msg);
 	}
 	if ((flags & UPSMON_F_EXEC) && ctx->cmd)
-		run_notifycmd(ctx, ev, nm->ups, msg);
+		queue_push(q, ev, nm->ups, msg);
 }
 
 int
 notifier_run(struct notify_ctx *ctx)
 {
 	struct sigaction sa;
+	static struct queue q;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
@@ -145,8 +190,9 @@ notifier_run(struct notify_ctx *ctx)
 		struct pollfd p[2] = {{ctx->fd, POLLIN, 0}, {ctx->hook_fd, POLLIN, 0}};
 		int nfds = ctx->hook_fd >= 0 ? 2 : 1;
 
-		reap();
-		if (poll(p, (nfds_t)nfds, 1000) <= 0)
+		reap(&q);
+		queue_run(ctx, &q);
+		if (poll(p, (nfds_t)nfds, q.running ? 50 : 1000) <= 0)
 			continue;
 		if (nfds == 2 && p[1].revents && sandbox_hook_handle(ctx->hook) < 0) {
 			ctx->hook = sandbox_hook_free(ctx->hook);
@@ -164,8 +210,13 @@ notifier_run(struct notify_ctx *ctx)
 		}
 		if (r <= 0)
 			break; /* [net] is gone */
-		handle(ctx, &m.u.notify);
+		handle(ctx, &q, &m.u.notify);
 	}
-	reap();
+	/* Let queued NOTIFYCMD runs finish (SHUTDOWN is usually the last). */
+	while (!notifier_stop && (q.running || q.n)) {
+		reap(&q);
+		queue_run(ctx, &q);
+		poll(NULL, 0, 50);
+	}
 	return 0;
 }

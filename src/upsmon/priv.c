@@ -82,20 +82,22 @@ static bool
 child_exited(struct priv_ctx *ctx, bool shutting_down)
 {
 	pid_t pid;
+	int st;
 	bool end = false;
 
-	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
-		if (pid == ctx->net_pid) {
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		const char *who = pid == ctx->net_pid ? "net" : pid == ctx->notify_pid ? "notify" : NULL;
+		if (!who)
+			continue;
+		if (pid == ctx->net_pid)
 			ctx->net_pid = 0;
-			if (!shutting_down)
-				log_err("[net] process died: exiting without shutting down");
-			end = true;
-		} else if (pid == ctx->notify_pid) {
+		else
 			ctx->notify_pid = 0;
-			if (!shutting_down)
-				log_err("[notify] process died: exiting without shutting down");
-			end = true;
-		}
+		if (!shutting_down)
+			log_err("[%s] process died (%s %d): exiting without shutting down", who,
+			    WIFSIGNALED(st) ? "signal" : "status",
+			    WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+		end = true;
 	}
 	return end;
 }
@@ -173,10 +175,12 @@ priv_run(struct priv_ctx *ctx)
 		struct pollfd p[2] = {{ctx->net_fd, POLLIN, 0}, {sfd, POLLIN, 0}};
 		if (poll(p, 2, -1) < 0)
 			continue;
-		if (p[1].revents)
-			ret = signal_event(ctx, sfd, done);
-		if (ret < 0 && p[0].revents)
+		/* Messages first: [net] sends SHUTDOWN before it exits, so a SIGCHLD
+		 * seen in the same round must not hide the request. */
+		if (p[0].revents)
 			ret = net_message(ctx, &done);
+		if (ret < 0 && p[1].revents)
+			ret = signal_event(ctx, sfd, done);
 	}
 	stop_children(ctx);
 	close(sfd);
