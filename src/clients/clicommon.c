@@ -167,7 +167,8 @@ cli_creds_parse(const char *text, size_t len, struct cli_creds *c, char *err, si
 		else if ((r = tok_finish(&t)) == TOK_MORE)
 			break;
 		if (r == TOK_ERROR) {
-			snprintf(err, errsize, "line %u: %s", t.lineno, tok_strerror(t.err));
+			snprintf(err, errsize, "line %u: %s", t.start_lineno ? t.start_lineno : t.lineno,
+			         tok_strerror(t.err));
 			ret = -1;
 			break;
 		}

@@ -12,6 +12,10 @@
 
 #include "client/upsclient.h"
 
+/* The NUT release whose client output these clients reproduce byte for
+ * byte, usage banners included (-V shows upsguard's own version). */
+#define CLI_NUT_COMPAT_VERSION "2.8.0"
+
 /* Environment variables read for credentials (first one set wins). */
 #define CLI_ENV_USER "UPSGUARD_USERNAME"
 #define CLI_ENV_USER_NUT "NUT_USERNAME"

@@ -30,7 +30,7 @@ struct upsc {
 static void
 usage(const char *prog)
 {
-	printf("Network UPS Tools upsc %s\n\n", UPSGUARD_VERSION);
+	printf("Network UPS Tools upsc %s\n\n", CLI_NUT_COMPAT_VERSION);
 	printf("usage: %s -l | -L [<hostname>[:port]]\n", prog);
 	printf("       %s <ups> [<variable>]\n", prog);
 	printf("       %s -c <ups>\n", prog);

@@ -33,7 +33,7 @@ struct upscmd {
 static void
 usage(const char *prog)
 {
-	printf("Network UPS Tools upscmd %s\n\n", UPSGUARD_VERSION);
+	printf("Network UPS Tools upscmd %s\n\n", CLI_NUT_COMPAT_VERSION);
 	printf("usage: %s [-h]\n", prog);
 	printf("       %s [-l <ups>]\n", prog);
 	printf("       %s [-u <username>] [-p <password>] [-w] [-t <timeout>] <ups> <command> "

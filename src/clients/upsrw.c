@@ -29,7 +29,7 @@ struct upsrw {
 static void
 usage(const char *prog)
 {
-	printf("Network UPS Tools %s %s\n\n", prog, UPSGUARD_VERSION);
+	printf("Network UPS Tools %s %s\n\n", prog, CLI_NUT_COMPAT_VERSION);
 	printf("usage: %s [-h]\n", prog);
 	printf("       %s [-s <variable>] [-u <username>] [-p <password>] [-w] [-t <timeout>] "
 	       "<ups>\n\n",

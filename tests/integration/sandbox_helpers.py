@@ -80,12 +80,13 @@ class HookServer:
                 self.cond.notify_all()
 
     def wait(self, tag, timeout=15.0, pid=None):
-        """The connection of the process tagged `tag` (newest first)."""
+        """The connection of the process tagged `tag` (None: any tag) and,
+        when given, with process id `pid` (newest first)."""
         deadline = time.monotonic() + timeout
         with self.cond:
             while True:
                 for c in reversed(self.conns):
-                    if c.tag == tag and (pid is None or c.pid == pid):
+                    if (tag is None or c.tag == tag) and (pid is None or c.pid == pid):
                         return c
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -129,8 +130,14 @@ def proc_status(pid):
 
 def assert_confined(pid, what="process"):
     """The checklist item: no root uid/gid anywhere, no capabilities, an empty
-    bounding set, no_new_privs and a seccomp filter."""
+    bounding set, no_new_privs and a seccomp filter.  Programs connect the
+    test hook before they apply the sandbox, so give them a moment to get
+    there (the seccomp filter is the last step)."""
+    deadline = time.monotonic() + 10.0
     st = proc_status(pid)
+    while st.get("Seccomp") != "2" and time.monotonic() < deadline:
+        time.sleep(0.05)
+        st = proc_status(pid)
     uids = st["Uid"].split()
     gids = st["Gid"].split()
     problems = []

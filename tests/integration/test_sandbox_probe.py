@@ -42,7 +42,7 @@ def start_probe(procs, hook, *args, env=None):
     return p, conn
 
 
-def test_probe_confined_and_forbidden_actions_fail(procs, hook, run_user):
+def test_probe_confined_and_forbidden_actions_fail(hook, procs, run_user):
     require_root()
     require_landlock(4)
     port = free_port()
@@ -65,7 +65,7 @@ def test_probe_confined_and_forbidden_actions_fail(procs, hook, run_user):
     assert p.alive()
 
 
-def test_probe_connect_rule_is_per_port(procs, hook, run_user):
+def test_probe_connect_rule_is_per_port(hook, procs, run_user):
     require_root()
     require_landlock(4)
     with socket.socket() as lst, socket.socket() as other:
@@ -84,7 +84,7 @@ def test_probe_connect_rule_is_per_port(procs, hook, run_user):
         assert_denied(conn, "open /etc/shadow")
 
 
-def test_probe_write_and_read_rules(procs, hook, opendir, run_user):
+def test_probe_write_and_read_rules(opendir, hook, procs, run_user):
     workdir = opendir
     require_root()
     require_landlock(1)
@@ -106,7 +106,7 @@ def test_probe_write_and_read_rules(procs, hook, opendir, run_user):
     assert_denied(conn, "open %s" % (workdir / "hook.sock"))
 
 
-def test_probe_default_action_kills(procs, hook, run_user):
+def test_probe_default_action_kills(hook, procs, run_user):
     require_root()
     p, conn = start_probe(procs, hook, "-s", "event")
     assert conn.ask("syscall swapoff") is None
@@ -114,14 +114,14 @@ def test_probe_default_action_kills(procs, hook, run_user):
     assert rc == -signal.SIGSYS, "expected death by SIGSYS, got %r" % rc
 
 
-def test_probe_fork_not_allowed(procs, hook, run_user):
+def test_probe_fork_not_allowed(hook, procs, run_user):
     require_root()
     p, conn = start_probe(procs, hook, "-s", "event")
     assert conn.ask("spawn /bin/true") == "ERR EPERM"
     assert p.alive()
 
 
-def test_probe_seccomp_log_mode_does_not_kill(procs, hook, run_user):
+def test_probe_seccomp_log_mode_does_not_kill(hook, procs, run_user):
     require_root()
     p, conn = start_probe(procs, hook, "-L")
     assert "seccomp log-only" in p.output()
@@ -131,7 +131,7 @@ def test_probe_seccomp_log_mode_does_not_kill(procs, hook, run_user):
     assert proc_status(p.pid)["Seccomp"] == "2"
 
 
-def test_probe_exec_allowed_only_for_listed_programs(procs, hook, run_user):
+def test_probe_exec_allowed_only_for_listed_programs(hook, procs, run_user):
     require_root()
     require_landlock(1)
     true_bin = os.path.realpath("/bin/true")
@@ -143,7 +143,7 @@ def test_probe_exec_allowed_only_for_listed_programs(procs, hook, run_user):
     assert_denied(conn, "ptrace")
 
 
-def test_probe_chroot(procs, hook, opendir, run_user):
+def test_probe_chroot(opendir, hook, procs, run_user):
     workdir = opendir
     require_root()
     empty = workdir / "empty"
@@ -172,7 +172,7 @@ def test_probe_refuses_root_as_run_as_user(workdir):
     assert "is root" in r.stderr
 
 
-def test_probe_started_unprivileged_reports_bounding_set(procs, hook, run_user):
+def test_probe_started_unprivileged_reports_bounding_set(hook, procs, run_user):
     """The measured gotcha: without CAP_SETPCAP the bounding set cannot be
     cleared; the report says so instead of pretending."""
     require_root()
@@ -188,7 +188,7 @@ def test_probe_started_unprivileged_reports_bounding_set(procs, hook, run_user):
     assert_denied(conn, "open /etc/shadow")
 
 
-def test_probe_keep_root_manifest(procs, hook):
+def test_probe_keep_root_manifest(hook, procs):
     """A manifest that must stay root (upsmon [priv]) keeps uid 0 but still
     loses capabilities it does not list, and gets NNP + seccomp."""
     require_root()
@@ -212,7 +212,7 @@ def test_hook_absent_without_environment(workdir, run_user):
     assert "sandbox: uid %d" % run_user[1] in r.stdout
 
 
-def test_hook_line_bound_closes_hook(procs, hook, run_user):
+def test_hook_line_bound_closes_hook(hook, procs, run_user):
     require_root()
     p, conn = start_probe(procs, hook)
     assert conn.ask("ping").startswith("OK")

@@ -568,6 +568,26 @@ fail:
 	return r;
 }
 
+int
+ucl_attach_fd(struct ucl_conn **ret, int fd, const char *name, int timeout_ms)
+{
+	struct ucl_conn *c = calloc(1, sizeof(*c));
+	int fl = fcntl(fd, F_GETFL);
+
+	*ret = NULL;
+	if (!c) {
+		close(fd);
+		return UCL_E_NOMEM;
+	}
+	if (fl >= 0)
+		(void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	c->fd = fd;
+	c->timeout_ms = timeout_ms > 0 ? timeout_ms : UCL_DEFAULT_TIMEOUT_MS;
+	str_copy(c->host, name ? name : "peer", sizeof(c->host));
+	*ret = c;
+	return 0;
+}
+
 void
 ucl_abort(struct ucl_conn *c)
 {

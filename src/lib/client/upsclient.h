@@ -179,6 +179,14 @@ struct ucl_conn;
 int ucl_connect(struct ucl_conn **ret, const char *host, uint16_t port,
                 const struct ucl_options *opts, char *errmsg);
 
+/*
+ * Wrap an already connected stream socket (a socketpair in tests and the
+ * fuzzer, or a socket connected by a privileged helper).  Takes ownership
+ * of fd (closed by ucl_close/ucl_abort, also on failure); no STARTTLS.
+ * name is used in messages.  Returns 0 or UCL_E_NOMEM.
+ */
+int ucl_attach_fd(struct ucl_conn **ret, int fd, const char *name, int timeout_ms);
+
 /* Send LOGOUT (without waiting long), close and free.  NULL is fine. */
 void ucl_close(struct ucl_conn *c);
 

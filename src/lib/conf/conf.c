@@ -128,7 +128,9 @@ conf_each_line(struct conf_ctx *c, const char *buf, size_t len, conf_line_fn fn,
 	while (off < len) {
 		off += tok_feed(&t, buf + off, len - off, &r);
 		if (r == TOK_ERROR) {
-			/* The error is on the physical line of the offending byte. */
+			/* Cuts before the error still count; the error is on the
+			 * physical line of the offending byte. */
+			report_warnings(c, t.start_lineno, t.warnings);
 			conf_err(c, t.lineno, "%s", tok_strerror(t.err));
 		} else if (r == TOK_LINE) {
 			report_warnings(c, t.line.lineno, t.line.warnings);
@@ -138,6 +140,7 @@ conf_each_line(struct conf_ctx *c, const char *buf, size_t len, conf_line_fn fn,
 	}
 	r = tok_finish(&t);
 	if (r == TOK_ERROR) {
+		report_warnings(c, t.start_lineno, t.warnings);
 		conf_err(c, t.start_lineno, "%s", tok_strerror(t.err));
 	} else if (r == TOK_LINE) {
 		report_warnings(c, t.line.lineno, t.line.warnings);
@@ -157,13 +160,20 @@ conf_read_file(struct conf_ctx *c, char **buf, size_t *len)
 
 	*buf = NULL;
 	*len = 0;
-	fd = open(c->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO in place of the file must not hang the daemon. */
+	fd = open(c->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		err = errno;
 		conf_err(c, 0, "cannot open: %s", strerror(err));
 		return -err;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0) {
+		err = errno;
+		conf_err(c, 0, "cannot examine: %s", strerror(err));
+		close(fd);
+		return -err;
+	}
+	if (!S_ISREG(st.st_mode)) {
 		err = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
 		conf_err(c, 0, "not a regular file");
 		close(fd);

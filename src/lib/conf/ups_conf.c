@@ -90,7 +90,8 @@ store(struct conf_ctx *c, unsigned line, void *base, const struct key_def *k, co
 
 	switch (k->type) {
 	case K_STR:
-		if (!val || !*val) {
+		/* An empty description is fine; an empty path or name is not. */
+		if (!val || (!*val && strcmp(k->name, "desc") != 0)) {
 			conf_err(c, line, "%s: needs a value", k->name);
 			return -EINVAL;
 		}
@@ -152,6 +153,11 @@ add_opt(struct conf_ctx *c, unsigned line, struct ups_conf_ups *u, const char *k
 		kv->lineno = line;
 		return;
 	}
+	if (u->nopts >= UPS_CONF_MAX_OPTS) {
+		conf_err(c, line, "more than %d settings for UPS '%s'", UPS_CONF_MAX_OPTS, u->name);
+		free(v);
+		return;
+	}
 	kv = conf_push(c, line, (void **)&u->opts, &u->nopts, sizeof(*kv));
 	if (!kv) {
 		free(v);
@@ -208,6 +214,10 @@ start_section(struct state *s, struct conf_ctx *c, unsigned line, const char *na
 			return;
 		}
 	}
+	if (conf->nups >= UPS_CONF_MAX_UPS) {
+		conf_err(c, line, "more than %d UPS sections", UPS_CONF_MAX_UPS);
+		return;
+	}
 	u = conf_push(c, line, (void **)&conf->ups, &conf->nups, sizeof(*u));
 	if (!u)
 		return;
@@ -241,10 +251,27 @@ global_kv(struct state *s, struct conf_ctx *c, unsigned line, const char *key, c
 	(void)store(c, line, s->conf, k, val);
 }
 
+/* The text kept in opts for a checked value: numbers and enums normalized. */
+static const char *
+canonical(const struct key_def *k, const struct ups_conf_ups *u, const char *val, char *buf,
+	  size_t size)
+{
+	long v;
+
+	if (k->type == K_SYNC)
+		return sync_names[u->synchronous];
+	if (k->type == K_LONG && str_to_long(val, k->min, k->max, &v) == 0) {
+		(void)snprintf(buf, size, "%ld", v);
+		return buf;
+	}
+	return val;
+}
+
 static void
 ups_kv(struct state *s, struct conf_ctx *c, unsigned line, const char *key, const char *val)
 {
 	struct ups_conf_ups *u = s->cur;
+	char buf[32];
 	const struct key_def *k = find_key(ups_keys, NKEYS(ups_keys), key, true);
 
 	if (!k) {
@@ -277,14 +304,14 @@ ups_kv(struct state *s, struct conf_ctx *c, unsigned line, const char *key, cons
 			remove_opt(u, key);
 		return;
 	}
-	add_opt(c, line, u, key, val);
+	add_opt(c, line, u, key, canonical(k, u, val, buf, sizeof(buf)));
 }
 
 static void
 on_line(void *st, struct conf_ctx *c, const struct tok_line *l)
 {
 	struct state *s = st;
-	char name[CONF_MAX_NAME + 2];
+	char name[TOK_MAX_WORDLEN + 1];
 	const char *key = l->words[0], *val = NULL;
 	int r;
 
@@ -296,6 +323,10 @@ on_line(void *st, struct conf_ctx *c, const struct tok_line *l)
 			s->cur = NULL;
 			s->cur_skip = true;
 		}
+		return;
+	}
+	if (l->nwords == 2 && strcmp(l->words[1], "=") == 0) {
+		conf_err(c, l->lineno, "%s: missing value after '='", key);
 		return;
 	}
 	if (l->nwords == 2 || (l->nwords >= 3 && strcmp(l->words[1], "=") != 0)) {

@@ -14,6 +14,9 @@
 
 #include "conf/conf.h"
 
+#define UPS_CONF_MAX_UPS 1024 /* [sections] */
+#define UPS_CONF_MAX_OPTS 256 /* keys per section */
+
 enum ups_sync {
 	UPS_SYNC_UNSET = 0, /* per UPS: inherit the global value */
 	UPS_SYNC_AUTO,

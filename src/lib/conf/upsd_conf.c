@@ -17,6 +17,25 @@
 
 static const char *const anon_names[] = {"loopback", "any", "none"};
 
+/* "*", an IPv4/IPv6 address (scope allowed) or a host name. */
+static bool
+addr_valid(const char *a)
+{
+	if (strcmp(a, "*") == 0)
+		return true;
+	if (!*a || strlen(a) > 253 || *a == '-' || *a == '.')
+		return false;
+	for (; *a; a++) {
+		unsigned char ch = (unsigned char)*a;
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_' ||
+		      ch == ':' || ch == '%'))
+			return false;
+	}
+	return true;
+}
+
 static void
 d_listen(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t n)
 {
@@ -39,8 +58,8 @@ d_listen(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t n)
 		addr[len - 1] = '\0';
 		memmove(addr, addr + 1, len - 1);
 	}
-	if (!*addr) {
-		conf_err(c, line, "LISTEN: empty address");
+	if (!addr_valid(addr)) {
+		conf_err(c, line, "LISTEN: '%s' is not an address, a host name or *", a[0]);
 		return;
 	}
 	if (n == 2 && conf_get_long(c, line, "LISTEN port", a[1], 1, 65535, &port) < 0)

@@ -49,6 +49,10 @@ start_section(struct state *s, struct conf_ctx *c, unsigned line, const char *na
 			return;
 		}
 	}
+	if (s->conf->nusers >= UPSD_USERS_MAX_USERS) {
+		conf_err(c, line, "more than %d users", UPSD_USERS_MAX_USERS);
+		return;
+	}
 	u = conf_push(c, line, (void **)&s->conf->users, &s->conf->nusers, sizeof(*u));
 	if (!u)
 		return;
@@ -216,7 +220,7 @@ static void
 on_line(void *st, struct conf_ctx *c, const struct tok_line *l)
 {
 	struct state *s = st;
-	char name[CONF_MAX_NAME + 2];
+	char name[TOK_MAX_WORDLEN + 1];
 	char *const *vals;
 	size_t nvals;
 	int r;
@@ -235,11 +239,15 @@ on_line(void *st, struct conf_ctx *c, const struct tok_line *l)
 	if (l->nwords >= 2 && strcmp(l->words[1], "=") == 0) {
 		vals = l->words + 2;
 		nvals = l->nwords - 2;
-	} else if (l->nwords == 2 && str_ieq(l->words[0], "upsmon")) {
+	} else if (str_ieq(l->words[0], "upsmon")) {
 		vals = l->words + 1;
-		nvals = 1;
+		nvals = l->nwords - 1;
 	} else {
 		conf_err(c, l->lineno, "expected 'key = value'");
+		return;
+	}
+	if (nvals == 0 && str_ieq(l->words[0], "upsmon")) {
+		conf_err(c, l->lineno, "upsmon: expected primary or secondary");
 		return;
 	}
 	if (nvals == 0) {

@@ -15,6 +15,7 @@
 #include "conf/conf.h"
 
 #define UPSD_USERS_MAX_LIST 256 /* instcmds or allowfrom entries per user */
+#define UPSD_USERS_MAX_USERS 1024
 
 enum upsd_action {
 	UPSD_ACT_SET = 1u << 0,

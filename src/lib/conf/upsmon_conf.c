@@ -387,6 +387,10 @@ d_certhost(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t n
 	if (get_01(c, line, "CERTHOST certverify", a[2], &verify) < 0 ||
 	    get_01(c, line, "CERTHOST forcessl", a[3], &force) < 0)
 		return;
+	if (conf->ncerthosts >= UPSMON_MAX_CERTHOSTS) {
+		conf_err(c, line, "CERTHOST: more than %d", UPSMON_MAX_CERTHOSTS);
+		return;
+	}
 	h = conf_push(c, line, (void **)&conf->certhosts, &conf->ncerthosts, sizeof(*h));
 	if (!h)
 		return;
@@ -447,6 +451,11 @@ finish(struct conf_ctx *c, struct upsmon_conf *conf)
 			 "MINSUPPLIES %ld: upsmon would shut down at once (set MINSUPPLIES 0 "
 			 "to only monitor)",
 			 total, conf->minsupplies);
+	if (conf->deadtime < conf->pollfreq || conf->deadtime < conf->pollfreqalert)
+		conf_warn(c, 0,
+			  "DEADTIME %ld is shorter than POLLFREQ/POLLFREQALERT (%ld/%ld): a UPS "
+			  "would be declared dead between two polls",
+			  conf->deadtime, conf->pollfreq, conf->pollfreqalert);
 	if (!conf->wrapconf) {
 		char path[4096];
 

@@ -15,6 +15,7 @@
 #define UPSMON_MAX_MSGLEN 256   /* NOTIFYMSG text */
 #define UPSMON_MAX_MONITORS 128 /* MONITOR lines */
 #define UPSMON_MAX_ARGS 16      /* NOTIFYCMD words */
+#define UPSMON_MAX_CERTHOSTS 128
 
 enum upsmon_notify {
 	UPSMON_N_ONLINE = 0,

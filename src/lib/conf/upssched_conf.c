@@ -133,8 +133,12 @@ d_at(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t n)
 		return;
 	}
 	if (rest < actions[act].min || rest > actions[act].max) {
-		conf_err(c, line, "AT ... %s: expected %u to %u arguments, got %zu", a[2],
-			 actions[act].min, actions[act].max, rest);
+		if (actions[act].min == actions[act].max)
+			conf_err(c, line, "AT ... %s: expected %u arguments, got %zu", a[2],
+				 actions[act].min, rest);
+		else
+			conf_err(c, line, "AT ... %s: expected %u to %u arguments, got %zu", a[2],
+				 actions[act].min, actions[act].max, rest);
 		return;
 	}
 	if (!*a[3]) {

@@ -274,6 +274,8 @@ sandbox_landlock_apply(const struct sandbox_manifest *m, struct sandbox_report *
 		ll_note(report, "landlock ABI < 4: TCP bind/connect not restricted");
 	if (abi >= 6)
 		attr.scoped = LL_SCOPE_ABSTRACT_UNIX | (m->allow_signals ? 0 : LL_SCOPE_SIGNAL);
+	else
+		ll_note(report, "landlock ABI < 6: signals and abstract Unix sockets not scoped");
 	c.fd = (int)syscall(SYS_landlock_create_ruleset, &attr,
 	    abi >= 6 ? sizeof(attr) : abi >= 4 ? 2 * sizeof(uint64_t) : sizeof(uint64_t), 0);
 	if (c.fd < 0)

@@ -1,0 +1,328 @@
+/*
+ * wtrust: walk a path from "/" one component at a time (openat with
+ * O_NOFOLLOW, fstatat without following), so that every directory, every
+ * symbolic link and the final object met on the way is checked before it
+ * is used: owned by the trusted uid and not writable by group or others.
+ * A directory that is group/other-writable may only be traversed when it
+ * is sticky (like /tmp): its entries we use are then trusted-owned, so no
+ * one else can rename or replace them.  The directory holding an
+ * executable and a filters directory itself get no such exception.
+ */
+#include "wrap-int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define WTRUST_MAX_DEPTH 256
+
+struct walk {
+	int fds[WTRUST_MAX_DEPTH];
+	size_t plen[WTRUST_MAX_DEPTH]; /* length of real at each level */
+	int n;
+	char *real;
+	const char *asked;
+	uid_t uid;
+	char *err;
+	size_t errlen;
+};
+
+static int
+wfail(struct walk *w, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(w->err, w->errlen, "%s: ", w->real[0] ? w->real : "/");
+	va_start(ap, fmt);
+	if (n >= 0 && (size_t)n < w->errlen)
+		vsnprintf(w->err + n, w->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (strcmp(w->real, w->asked) != 0) {
+		size_t l = strlen(w->err);
+		if (l < w->errlen)
+			snprintf(w->err + l, w->errlen - l, " (resolving %s)", w->asked);
+	}
+	return rc;
+}
+
+static void
+walk_close(struct walk *w)
+{
+	while (w->n > 0)
+		close(w->fds[--w->n]);
+}
+
+static int
+check_owner(struct walk *w, const struct stat *st, const char *what)
+{
+	if (st->st_uid != w->uid)
+		return wfail(w, -EPERM, "%s owned by uid %u, must be owned by uid %u%s", what,
+			     (unsigned)st->st_uid, (unsigned)w->uid, w->uid == 0 ? " (root)" : "");
+	return 0;
+}
+
+static int
+check_mode(struct walk *w, const struct stat *st, bool sticky_ok)
+{
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) == 0)
+		return 0;
+	if (sticky_ok && S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX))
+		return 0;
+	return wfail(w, -EPERM, "writable by group or others (mode %04o)",
+		     (unsigned)(st->st_mode & 07777));
+}
+
+/* Append "/name" to w->real. */
+static int
+real_push(struct walk *w, const char *name)
+{
+	size_t l = strlen(w->real);
+
+	if (l + strlen(name) + 2 > WRAP_MAX_PATH)
+		return wfail(w, -ENAMETOOLONG, "path too long");
+	if (l == 0 || w->real[l - 1] != '/')
+		w->real[l++] = '/';
+	strcpy(w->real + l, name);
+	return 0;
+}
+
+static int
+push_dir(struct walk *w, int fd)
+{
+	if (w->n >= WTRUST_MAX_DEPTH) {
+		close(fd);
+		return wfail(w, -ELOOP, "too deep");
+	}
+	w->plen[w->n] = strlen(w->real);
+	w->fds[w->n++] = fd;
+	return 0;
+}
+
+static int
+open_root(struct walk *w)
+{
+	struct stat st;
+	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return wfail(w, -errno, "%s", strerror(errno));
+	if (fstat(fd, &st) < 0 || (r = check_owner(w, &st, "directory")) < 0 ||
+	    (r = check_mode(w, &st, true)) < 0) {
+		close(fd);
+		return r < 0 ? r : -errno;
+	}
+	w->real[0] = '\0';
+	return push_dir(w, fd);
+}
+
+/* Replace the pending components: target + "/" + rest. */
+static int
+splice_rest(struct walk *w, char *pending, const char *target, const char *rest)
+{
+	char tmp[WRAP_MAX_PATH];
+
+	if (strlen(target) + strlen(rest) + 2 > sizeof(tmp))
+		return wfail(w, -ENAMETOOLONG, "link target too long");
+	size_t lt = strlen(target), lr = strlen(rest);
+	memcpy(tmp, target, lt);
+	if (lr)
+		tmp[lt++] = '/';
+	memcpy(tmp + lt, rest, lr + 1);
+	strcpy(pending, tmp);
+	return 0;
+}
+
+static int
+step_link(struct walk *w, const char *name, const struct stat *st, char *pending,
+	  const char *rest, int *links)
+{
+	char target[WRAP_MAX_PATH];
+	ssize_t n;
+	int r;
+
+	if ((r = real_push(w, name)) < 0)
+		return r;
+	if ((r = check_owner(w, st, "symbolic link")) < 0)
+		return r;
+	if (++*links > WRAP_MAX_LINKS)
+		return wfail(w, -ELOOP, "too many levels of symbolic links");
+	n = readlinkat(w->fds[w->n - 1], name, target, sizeof(target) - 1);
+	if (n < 0)
+		return wfail(w, -errno, "%s", strerror(errno));
+	target[n] = '\0';
+	w->real[w->plen[w->n - 1]] = '\0';
+	if (target[0] == '/') {
+		walk_close(w);
+		if ((r = open_root(w)) < 0)
+			return r;
+	}
+	return splice_rest(w, pending, target, rest);
+}
+
+static int
+step_dir(struct walk *w, const char *name, const struct stat *st)
+{
+	struct stat st2;
+	int fd, r;
+
+	if ((r = real_push(w, name)) < 0)
+		return r;
+	if ((r = check_owner(w, st, "directory")) < 0 || (r = check_mode(w, st, true)) < 0)
+		return r;
+	fd = openat(w->fds[w->n - 1], name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return wfail(w, -errno, "%s", strerror(errno));
+	if (fstat(fd, &st2) < 0 || st2.st_ino != st->st_ino || st2.st_dev != st->st_dev) {
+		close(fd);
+		return wfail(w, -EAGAIN, "changed while being checked");
+	}
+	return push_dir(w, fd);
+}
+
+/* The walk ended on a directory. */
+static int
+finish(struct walk *w, enum wtrust_kind kind, int *fdp)
+{
+	struct stat st;
+	int fd, r;
+	int top = w->fds[w->n - 1];
+
+	if (kind != WTRUST_DIR)
+		return wfail(w, -EISDIR, "is a directory, expected a file");
+	if (fstat(top, &st) < 0)
+		return wfail(w, -errno, "%s", strerror(errno));
+	if ((r = check_mode(w, &st, false)) < 0)
+		return r;
+	fd = openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return wfail(w, -errno, "%s", strerror(errno));
+	*fdp = fd;
+	return 0;
+}
+
+static int
+final_file(struct walk *w, const char *name, const struct stat *st, enum wtrust_kind kind,
+	   int *fdp)
+{
+	struct stat pst, st2;
+	int fd, r;
+	int top = w->fds[w->n - 1];
+
+	if ((r = real_push(w, name)) < 0)
+		return r;
+	if (kind == WTRUST_DIR)
+		return wfail(w, -ENOTDIR, "not a directory");
+	if (!S_ISREG(st->st_mode))
+		return wfail(w, -EINVAL, "not a regular file");
+	if ((r = check_owner(w, st, "file")) < 0 || (r = check_mode(w, st, false)) < 0)
+		return r;
+	if (kind == WTRUST_EXEC) {
+		if (fstat(top, &pst) < 0)
+			return wfail(w, -errno, "%s", strerror(errno));
+		if (pst.st_mode & (S_IWGRP | S_IWOTH)) {
+			w->real[w->plen[w->n - 1]] = '\0';
+			return wfail(w, -EPERM,
+				     "directory of an executable writable by group or others "
+				     "(mode %04o)",
+				     (unsigned)(pst.st_mode & 07777));
+		}
+		*fdp = -1;
+		return 0;
+	}
+	fd = openat(top, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return wfail(w, -errno, "%s", strerror(errno));
+	if (fstat(fd, &st2) < 0 || st2.st_ino != st->st_ino || st2.st_dev != st->st_dev) {
+		close(fd);
+		return wfail(w, -EAGAIN, "changed while being checked");
+	}
+	*fdp = fd;
+	return 0;
+}
+
+static int
+walk(struct walk *w, const char *path, enum wtrust_kind kind, int *fdp)
+{
+	char pending[WRAP_MAX_PATH];
+	int links = 0, r;
+
+	if (path[0] != '/')
+		return wfail(w, -EINVAL, "not an absolute path");
+	if (strlen(path) >= sizeof(pending))
+		return wfail(w, -ENAMETOOLONG, "path too long");
+	strcpy(pending, path);
+	if ((r = open_root(w)) < 0)
+		return r;
+	for (;;) {
+		char name[WRAP_MAX_PATH], rest[WRAP_MAX_PATH];
+		const char *p = pending, *sl;
+		struct stat st;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			return finish(w, kind, fdp);
+		sl = strchr(p, '/');
+		snprintf(name, sizeof(name), "%.*s", (int)(sl ? sl - p : (long)strlen(p)), p);
+		snprintf(rest, sizeof(rest), "%s", sl ? sl + 1 : "");
+		if (strcmp(name, ".") == 0) {
+			strcpy(pending, rest);
+			continue;
+		}
+		if (strcmp(name, "..") == 0) {
+			if (w->n > 1) {
+				close(w->fds[--w->n]);
+				w->real[w->plen[w->n]] = '\0';
+			}
+			strcpy(pending, rest);
+			continue;
+		}
+		if (fstatat(w->fds[w->n - 1], name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			int e = errno;
+			(void)real_push(w, name);
+			return wfail(w, -e, "%s", strerror(e));
+		}
+		if (S_ISLNK(st.st_mode)) {
+			if ((r = step_link(w, name, &st, pending, rest, &links)) < 0)
+				return r;
+			continue;
+		}
+		bool last = true;
+		for (const char *q = rest; *q; q++)
+			if (*q != '/')
+				last = false;
+		if (S_ISDIR(st.st_mode) && (!last || kind == WTRUST_DIR)) {
+			if ((r = step_dir(w, name, &st)) < 0)
+				return r;
+			strcpy(pending, rest);
+			continue;
+		}
+		if (!last) {
+			(void)real_push(w, name);
+			return wfail(w, -ENOTDIR, "not a directory");
+		}
+		return final_file(w, name, &st, kind, fdp);
+	}
+}
+
+int
+wtrust_open(const char *path, enum wtrust_kind kind, uid_t uid, char *real, int *fd, char *err,
+	    size_t errlen)
+{
+	struct walk w = {.n = 0, .real = real, .asked = path, .uid = uid, .err = err,
+			 .errlen = errlen};
+	int r;
+
+	real[0] = '\0';
+	*fd = -1;
+	r = walk(&w, path, kind, fd);
+	walk_close(&w);
+	if (r == 0 && real[0] == '\0')
+		strcpy(real, "/");
+	return r;
+}

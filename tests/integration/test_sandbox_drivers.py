@@ -1,0 +1,121 @@
+"""The driver (dummy-ups) measured from outside: confined after start as
+root, forbidden actions refused through the test hook, refusal when the
+run-as user does not exist, and our upsd serving it across both sandboxes."""
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import DDL_DIR, free_port, nut_list, our_bin, wait_for_path, wait_for_port, wait_for_ups
+from sandbox_helpers import (HookServer, assert_allowed, assert_confined, assert_denied,
+                             make_open_dir, require_landlock, require_root, standard_forbidden)
+
+
+@pytest.fixture
+def opendir():
+    d = make_open_dir()
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def hook(opendir):
+    h = HookServer(opendir)
+    yield h
+    h.close()
+
+
+def first_dev():
+    return os.path.join(DDL_DIR, sorted(f for f in os.listdir(DDL_DIR) if f.endswith(".dev"))[0])
+
+
+class DriverSetup:
+    def __init__(self, base, run_user, section_extra="", ups="ups1", port=None):
+        self.base = base
+        self.etc = os.path.join(base, "etc")
+        self.rundir = os.path.join(base, "run")
+        os.makedirs(self.etc, exist_ok=True)
+        os.makedirs(self.rundir, exist_ok=True)
+        os.chmod(self.etc, 0o755)
+        os.chown(self.rundir, run_user[1], run_user[2])
+        self.ups = ups
+        if port is None:
+            shutil.copy(first_dev(), os.path.join(self.etc, "ups1.dev"))
+            os.chmod(os.path.join(self.etc, "ups1.dev"), 0o644)
+            port = "ups1.dev"
+        with open(os.path.join(self.etc, "ups.conf"), "w") as f:
+            f.write("[%s]\n\tdriver = dummy-ups\n\tport = %s\n%s" % (ups, port, section_extra))
+        self.env = {"NUT_CONFPATH": self.etc, "NUT_STATEPATH": self.rundir}
+
+    @property
+    def sockpath(self):
+        return os.path.join(self.rundir, "dummy-ups-%s" % self.ups)
+
+    def start(self, procs, hook=None, args=()):
+        env = dict(self.env)
+        if hook:
+            env.update(hook.env)
+        p = procs.start([our_bin("dummy-ups"), "-a", self.ups, "-F"] + list(args), env=env,
+                        cwd=self.base, name="dummy-ups")
+        wait_for_path(self.sockpath)
+        return p
+
+    def run(self, args, timeout=20):
+        env = dict(os.environ)
+        env.update(self.env)
+        env.pop("UPSGUARD_TEST_HOOK", None)
+        return subprocess.run([our_bin("dummy-ups")] + list(args), env=env, capture_output=True,
+                              text=True, timeout=timeout, cwd=self.base)
+
+
+def test_dummy_ups_confined(opendir, procs, run_user):
+    require_root()
+    d = DriverSetup(opendir, run_user)
+    p = d.start(procs)
+    st = assert_confined(p.pid, "dummy-ups")
+    assert st["Uid"].split()[0] == str(run_user[1])
+
+
+def test_dummy_ups_refuses_missing_user_option(opendir, run_user):
+    require_root()
+    d = DriverSetup(opendir, run_user)
+    r = d.run(["-a", "ups1", "-F", "-u", "no-such-user-upsguard"])
+    assert r.returncode != 0
+    err = r.stdout + r.stderr
+    assert "no-such-user-upsguard" in err and "does not exist" in err, err
+
+
+def test_dummy_ups_refuses_missing_user_directive(opendir, run_user):
+    require_root()
+    d = DriverSetup(opendir, run_user, section_extra="\tuser = no-such-user-upsguard\n")
+    r = d.run(["-a", "ups1", "-F"])
+    assert r.returncode != 0
+    err = r.stdout + r.stderr
+    assert "no-such-user-upsguard" in err and "user =" in err, err
+
+
+def test_upsd_serves_sandboxed_driver(opendir, procs, run_user):
+    """Both sides sandboxed: upsd (Landlock, seccomp) still reaches the
+    driver socket and the data flows."""
+    require_root()
+    d = DriverSetup(opendir, run_user)
+    drv = d.start(procs)
+    port = free_port()
+    with open(os.path.join(d.etc, "upsd.conf"), "w") as f:
+        f.write("LISTEN 127.0.0.1 %d\n" % port)
+    users = os.path.join(d.etc, "upsd.users")
+    with open(users, "w") as f:
+        f.write("")
+    os.chmod(users, 0o600)
+    upsd = procs.start([our_bin("upsd"), "-F"], env=d.env, cwd=d.base, name="upsd")
+    wait_for_port(port)
+    wait_for_ups(port, "ups1")
+    assert any(l.startswith("VAR ups1 ups.status") for l in nut_list(port, "ups1"))
+    assert_confined(drv.pid, "dummy-ups")
+    assert_confined(upsd.pid, "upsd")
+
+
+def test_dummy_ups_help_shows_manifest():
+    r = subprocess.run([our_bin("dummy-ups"), "-h"], capture_output=True, text=True, timeout=10)
+    assert "Sandbox manifest" in r.stdout + r.stderr
