@@ -51,12 +51,61 @@ say(const struct out *o, int prio, bool also_stderr, const char *fmt, ...)
 		fprintf(stderr, "%s: %s\n", o->name, buf);
 }
 
+static void
+help(FILE *f, const char *name)
+{
+	fprintf(f,
+		"usage: %s CONFIG COMMAND [ARGS...]   run COMMAND if a filter allows it\n"
+		"       %s -t CONFIG [COMMAND...]     check CONFIG and its filter files; with a\n"
+		"                                      command, print the decision, run nothing\n"
+		"       %s -h                         this help\n"
+		"Exit codes: 99 unauthorized, 98 no command, 97 bad configuration or untrusted\n"
+		"file, 96 executable not found; otherwise the command's own status.\n"
+		"Every link of the chain (this program, CONFIG, the filter directories and\n"
+		"files, each executable and its directory) must be owned by root and not\n"
+		"writable by group or others.  No sandbox manifest: upswrap's job is to exec\n"
+		"the allowed command as its filter's user.\n",
+		name, name, name);
+}
+
 static int
 usage(const char *name)
 {
-	fprintf(stderr, "%s: No command specified\nusage: %s CONFIG COMMAND [ARGS...]\n", name,
-		name);
+	fprintf(stderr, "%s: No command specified\n", name);
+	help(stderr, name);
 	return WRAP_RC_NOCOMMAND;
+}
+
+/* -t: load, report problems, decide without running. */
+static int
+check(struct out *o, struct wrap_ctx *ctx, int argc, char **argv)
+{
+	struct wrap_decision d;
+	char cmd[WRAP_MSG_MAX / 2];
+	size_t np = wrap_problem_count(ctx);
+	int rc;
+
+	for (size_t i = 0; i < np; i++)
+		printf("warning: %s\n", wrap_problem(ctx, i));
+	printf("%zu filters loaded\n", wrap_filter_count(ctx));
+	if (argc == 0)
+		return 0;
+	rc = wrap_decide(ctx, argc, argv, &d);
+	if (rc != 0) {
+		printf("denied (%d): %s\n", rc, d.msg);
+	} else {
+		int n = 0;
+		while (d.argv[n])
+			n++;
+		wrap_format_argv(cmd, sizeof(cmd), n, d.argv);
+		printf("allowed: %s (filter match = %s at %s, run as %s)\n", cmd, d.filter,
+		       d.where, d.run_as);
+		for (char **e = d.setenv; e && *e; e++)
+			printf("  environment: %s\n", *e);
+	}
+	wrap_decision_free(&d);
+	(void)o;
+	return rc;
 }
 
 static void
@@ -103,13 +152,27 @@ main(int argc, char **argv)
 	char err[WRAP_MSG_MAX];
 	int rc;
 
-	if (argc < 3)
+	if (argc == 2 && strcmp(argv[1], "-h") == 0) {
+		help(stdout, o.name);
+		return 0;
+	}
+	bool test = argc >= 3 && strcmp(argv[1], "-t") == 0;
+	if (test) {
+		argv++;
+		argc--;
+	} else if (argc < 3) {
 		return usage(o.name);
+	}
 	wrap_opts_default(&opts);
 	if (wrap_load(argv[1], &opts, &ctx, err, sizeof(err)) < 0) {
 		say(&o, LOG_ERR, true, "uid=%lu refused (bad configuration): %s", caller_uid(),
 		    err);
 		return WRAP_RC_BADCONFIG;
+	}
+	if (test) {
+		rc = check(&o, ctx, argc - 2, argv + 2);
+		wrap_free(ctx);
+		return rc;
 	}
 	setup_log(&o, wrap_settings(ctx));
 	rc = run(&o, ctx, argc - 2, argv + 2);
