@@ -71,8 +71,7 @@ client_drop(struct dsock_client *c)
 static bool
 over_bound(struct dsock_client *c)
 {
-	return !c->bulk &&
-	       evbuffer_get_length(bufferevent_get_output(c->bev)) > DSOCK_MAX_OUTPUT;
+	return !c->bulk && evbuffer_get_length(bufferevent_get_output(c->bev)) > DSOCK_MAX_OUTPUT;
 }
 
 int
@@ -217,8 +216,7 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 }
 
 static void
-accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, int salen,
-    void *arg)
+accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
 {
 	struct dsock *s = arg;
 	struct dsock_client *c;
@@ -292,7 +290,7 @@ listen_fd(const char *path)
 
 int
 dsock_open(struct event_base *base, const char *path, dsock_line_fn fn, void *ctx,
-    struct dsock **ret)
+           struct dsock **ret)
 {
 	struct dsock *s = calloc(1, sizeof(*s));
 	int fd;
@@ -311,7 +309,8 @@ dsock_open(struct event_base *base, const char *path, dsock_line_fn fn, void *ct
 	s->base = base;
 	s->fn = fn;
 	s->ctx = ctx;
-	s->lev = evconnlistener_new(base, accept_cb, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	s->lev = evconnlistener_new(base, accept_cb, s,
+	                            LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
 	if (!s->lev) {
 		close(fd);
 		unlink(path);

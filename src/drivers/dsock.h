@@ -41,7 +41,7 @@ typedef int (*dsock_line_fn)(void *ctx, struct dsock_client *c, const struct tok
  * Returns 0 or -errno.
  */
 int dsock_open(struct event_base *base, const char *path, dsock_line_fn fn, void *ctx,
-    struct dsock **ret);
+               struct dsock **ret);
 
 /* Give the socket file to uid/gid (either may be -1). 0 or -errno. */
 int dsock_chown(struct dsock *s, uid_t uid, gid_t gid);

@@ -35,8 +35,12 @@ struct dummy {
 };
 
 static const char *const dummy_keys[] = {
-    "mode", "repeater_disable_strict_start", "username", "password", "tls", "cafile",
-    "cadir", "certfile", "keyfile", "tls_name", "timeout",
+    "mode",     "repeater_disable_strict_start",
+    "username", "password",
+    "tls",      "cafile",
+    "cadir",    "certfile",
+    "keyfile",  "tls_name",
+    "timeout",
 };
 
 static bool
@@ -52,10 +56,10 @@ static void
 dummy_help(FILE *f)
 {
 	fprintf(f, "  port = <file>.dev     dummy-once: read once, re-read when the file changes\n"
-		   "  port = <file>.seq     dummy-loop: read again and again (TIMER pauses)\n"
-		   "  port = ups@host[:port] repeater of a UPS on another upsd\n"
-		   "  mode = dummy-once|dummy-loop|dummy|repeater\n"
-		   "  Relative file names are read from the configuration directory.\n");
+	           "  port = <file>.seq     dummy-loop: read again and again (TIMER pauses)\n"
+	           "  port = ups@host[:port] repeater of a UPS on another upsd\n"
+	           "  mode = dummy-once|dummy-loop|dummy|repeater\n"
+	           "  Relative file names are read from the configuration directory.\n");
 	repeater_help(f);
 }
 
@@ -211,7 +215,7 @@ pick_mode(struct drv *d, struct dummy *du)
 			du->mode = MODE_REPEATER;
 		else {
 			log_err("mode '%s': expected dummy-once, dummy-loop, dummy or repeater",
-			    mode);
+			        mode);
 			return -EINVAL;
 		}
 	} else if (strchr(port, '@')) {
