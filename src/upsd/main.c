@@ -301,6 +301,9 @@ apply_sandbox(struct server *srv, const struct options *o, struct sandbox_manife
 	(void)sandbox_manifest_add_read(m, o->chroot_dir ? srv->statepath + strlen(o->chroot_dir)
 							 : srv->statepath);
 	(void)sandbox_manifest_add_unix_connect(m, "<statepath>/<driver>-<ups>");
+	/* A CA directory is read at each client-certificate verification. */
+	if (srv->conf && srv->conf->certpath)
+		(void)sandbox_manifest_add_read(m, srv->conf->certpath);
 	for (size_t i = 0; i < srv->nlisteners; i++) {
 		const char *port = strrchr(srv->listeners[i].name, ' ');
 

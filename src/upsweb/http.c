@@ -42,6 +42,11 @@ http_add_headers(struct evhttp_request *req, const char *content_type, bool cach
 	evhttp_add_header(h, "Cross-Origin-Resource-Policy", "same-origin");
 	evhttp_add_header(h, "Permissions-Policy", "camera=(), microphone=(), geolocation=()");
 	evhttp_add_header(h, "Cache-Control", cacheable ? "public, max-age=300" : "no-store");
+	/* Served over our own TLS: tell the browser to stay on it. */
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	if (bev && bufferevent_openssl_get_ssl(bev))
+		evhttp_add_header(h, "Strict-Transport-Security", "max-age=31536000");
 }
 
 void
