@@ -281,9 +281,29 @@ struct route {
 #define GET_HEAD (EVHTTP_REQ_GET | EVHTTP_REQ_HEAD)
 
 static void
-h_action(struct web *w, struct evhttp_request *req, const char *id)
+h_login(struct web *w, struct evhttp_request *req, const char *id)
 {
-	actions_handle(w->actions, req, id);
+	actions_handle(w->actions, req, ACTIONS_LOGIN, NULL);
+	(void)id;
+}
+
+static void
+h_logout(struct web *w, struct evhttp_request *req, const char *id)
+{
+	actions_handle(w->actions, req, ACTIONS_LOGOUT, NULL);
+	(void)id;
+}
+
+static void
+h_command(struct web *w, struct evhttp_request *req, const char *id)
+{
+	actions_handle(w->actions, req, ACTIONS_COMMAND, id);
+}
+
+static void
+h_set(struct web *w, struct evhttp_request *req, const char *id)
+{
+	actions_handle(w->actions, req, ACTIONS_SET, id);
 }
 
 static const struct route routes[] = {
@@ -294,10 +314,10 @@ static const struct route routes[] = {
     {"/static/", "", GET_HEAD, NEED_NOTHING, h_static},
     {"/api/v1/ups/", "/history", GET_HEAD, NEED_NOTHING, h_hist_json},
     {"/api/v1/ups/", "", GET_HEAD, NEED_NOTHING, h_ups_json},
-    {"/login", NULL, GET_HEAD | EVHTTP_REQ_POST, NEED_ACTIONS, h_action},
-    {"/logout", NULL, EVHTTP_REQ_POST, NEED_ACTIONS, h_action},
-    {"/ups/", "/command", EVHTTP_REQ_POST, NEED_COMMANDS, h_action},
-    {"/ups/", "/set", EVHTTP_REQ_POST, NEED_WRITES, h_action},
+    {"/login", NULL, GET_HEAD | EVHTTP_REQ_POST, NEED_ACTIONS, h_login},
+    {"/logout", NULL, EVHTTP_REQ_POST, NEED_ACTIONS, h_logout},
+    {"/ups/", "/command", EVHTTP_REQ_POST, NEED_COMMANDS, h_command},
+    {"/ups/", "/set", EVHTTP_REQ_POST, NEED_WRITES, h_set},
     {"/ups/", "", GET_HEAD, NEED_NOTHING, h_ups},
 };
 
