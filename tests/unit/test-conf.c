@@ -66,13 +66,15 @@ match(const char *rule, const char *addr)
 static void
 test_net_parse(void **state)
 {
-	static const char *const good[] = {"10.0.0.0/8", "192.0.2.1", "0.0.0.0/0", "::1",
-					   "2001:db8::/32", "[fe80::]/10", "[::1]", "::/0",
-					   "::ffff:192.0.2.0/120", "192.168.1.128/25"};
-	static const char *const bad[] = {"10.0.0.1/8", "10.0.0.0/33", "::1/129", "1.2.3.4/",
-					  "1.2.3.4/-1", "1.2.3.4/+8", "1.2.3.4/8x", " 1.2.3.4",
-					  "[1.2.3.4]", "[::1", "host.example", "", "300.1.1.1",
-					  "1.2.3", "2001:db8::1/32", "10.0.0.0/8/8"};
+	static const char *const good[] = {
+	    "10.0.0.0/8",           "192.0.2.1",       "0.0.0.0/0", "::1",
+	    "2001:db8::/32",        "[fe80::]/10",     "[::1]",     "::/0",
+	    "::ffff:192.0.2.0/120", "192.168.1.128/25"};
+	static const char *const bad[] = {
+	    "10.0.0.1/8", "10.0.0.0/33", "::1/129",        "1.2.3.4/",
+	    "1.2.3.4/-1", "1.2.3.4/+8",  "1.2.3.4/8x",     " 1.2.3.4",
+	    "[1.2.3.4]",  "[::1",        "host.example",   "",
+	    "300.1.1.1",  "1.2.3",       "2001:db8::1/32", "10.0.0.0/8/8"};
 	struct conf_net net;
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
@@ -89,9 +91,9 @@ static void
 test_net_format(void **state)
 {
 	static const char *const pairs[][2] = {
-	    {"10.0.0.0/8", "10.0.0.0/8"},   {"192.0.2.1/32", "192.0.2.1"},
-	    {"[fe80::]/10", "fe80::/10"},    {"2001:DB8::/32", "2001:db8::/32"},
-	    {"::1/128", "::1"},             {"0.0.0.0/0", "0.0.0.0/0"},
+	    {"10.0.0.0/8", "10.0.0.0/8"}, {"192.0.2.1/32", "192.0.2.1"},
+	    {"[fe80::]/10", "fe80::/10"}, {"2001:DB8::/32", "2001:db8::/32"},
+	    {"::1/128", "::1"},           {"0.0.0.0/0", "0.0.0.0/0"},
 	};
 	char buf[CONF_NET_STRLEN];
 	struct conf_net net;
@@ -197,17 +199,17 @@ users_of(const char *text)
 static void
 test_users_rights(void **state)
 {
-	struct upsd_users *c = users_of("[p]\n password = x\n upsmon primary\n"
-					"[s]\n password = x\n upsmon = slave\n"
-					"[a]\n password = x\n actions = set\n instcmds = Beeper.Toggle\n"
-					"[all]\n password = $6$salt$hash\n instcmds = all\n"
-					"[Case]\n password = y\n");
+	struct upsd_users *c =
+	    users_of("[p]\n password = x\n upsmon primary\n"
+	             "[s]\n password = x\n upsmon = slave\n"
+	             "[a]\n password = x\n actions = set\n instcmds = Beeper.Toggle\n"
+	             "[all]\n password = $6$salt$hash\n instcmds = all\n"
+	             "[Case]\n password = y\n");
 	const struct upsd_user *u;
 
 	u = upsd_users_find(c, "p");
 	assert_non_null(u);
-	assert_int_equal(upsd_user_actions(u),
-			 UPSD_ACT_LOGIN | UPSD_ACT_PRIMARY | UPSD_ACT_FSD);
+	assert_int_equal(upsd_user_actions(u), UPSD_ACT_LOGIN | UPSD_ACT_PRIMARY | UPSD_ACT_FSD);
 	assert_int_equal(u->actions, 0);
 	assert_false(upsd_user_password_is_hash(u));
 	u = upsd_users_find(c, "s");
@@ -229,8 +231,8 @@ static void
 test_users_allowfrom(void **state)
 {
 	struct upsd_users *c = users_of("[n]\n password = x\n"
-					"[r]\n password = x\n allowfrom = 192.0.2.0/24\n"
-					" allowfrom = ::1\n");
+	                                "[r]\n password = x\n allowfrom = 192.0.2.0/24\n"
+	                                " allowfrom = ::1\n");
 	const struct upsd_user *any = upsd_users_find(c, "n");
 	const struct upsd_user *r = upsd_users_find(c, "r");
 	struct sockaddr_storage ss;
@@ -256,9 +258,9 @@ test_password_hash_shapes(void **state)
 		const char *pw;
 		bool hash;
 	} cases[] = {
-	    {"$y$j9T$abc$def", true}, {"$6$salt$x", true},   {"$2b$10$x", true},
-	    {"$$x", false},            {"$", false},          {"plain", false},
-	    {"$abc", false},           {"$Y$x$y", false},
+	    {"$y$j9T$abc$def", true}, {"$6$salt$x", true}, {"$2b$10$x", true},
+	    {"$$x", false},           {"$", false},        {"plain", false},
+	    {"$abc", false},          {"$Y$x$y", false},
 	};
 	struct upsd_user u;
 
@@ -338,7 +340,7 @@ test_defaults(void **state)
 	for (int i = 0; i < UPSMON_N_COUNT; i++) {
 		assert_int_equal(mc->notifyflag[i], UPSMON_F_SYSLOG | UPSMON_F_WALL);
 		assert_ptr_equal(upsmon_conf_msg(mc, (enum upsmon_notify)i),
-				 upsmon_notify_default_msg((enum upsmon_notify)i));
+		                 upsmon_notify_default_msg((enum upsmon_notify)i));
 	}
 	upsmon_conf_free(mc);
 	unsetenv("NUT_CONFPATH");
@@ -378,7 +380,7 @@ static void
 test_lookups(void **state)
 {
 	const char *ups = "[MyUPS]\n driver = dummy-ups\n port = x.dev\n nolock\n "
-			  "vendorid = 051d\n";
+	                  "vendorid = 051d\n";
 	const char *hosts = "MONITOR a@h1:3494 \"A\"\nMONITOR b \"B\"\n";
 	struct conf_diag d;
 	struct ups_conf *uc;
@@ -419,9 +421,9 @@ test_upsname(void **state)
 	    {"u@[2001:db8::1]:65535", "u", "2001:db8::1", 65535},
 	    {"u-1.x_y@192.0.2.1:3494", "u-1.x_y", "192.0.2.1", 3494},
 	};
-	static const char *const bad[] = {"", "@h", "u@", "u@h:", "u@h:0", "u@h:65536", "u@::1",
-					  "u@[::1", "u@[::1]x", "u@a@b", "u/x@h", "u@h:1x",
-					  "u@h h", "u@[::1]:"};
+	static const char *const bad[] = {"",          "@h",     "u@",     "u@h:",     "u@h:0",
+	                                  "u@h:65536", "u@::1",  "u@[::1", "u@[::1]x", "u@a@b",
+	                                  "u/x@h",     "u@h:1x", "u@h h",  "u@[::1]:"};
 	struct conf_upsname n;
 	const char *why;
 
@@ -671,8 +673,10 @@ test_warning_once(void **state)
 	conf_diag_init(&d);
 	assert_int_equal(hosts_conf_parse("w", buf, (size_t)(p - buf), &c, &d), 0);
 	assert_int_equal(d.nwarnings, 2);
-	assert_string_equal(d.msgs[0].text, "w:1: warning: word longer than 512 characters was cut");
-	assert_string_equal(d.msgs[1].text, "w:2: warning: word longer than 512 characters was cut");
+	assert_string_equal(d.msgs[0].text,
+	                    "w:1: warning: word longer than 512 characters was cut");
+	assert_string_equal(d.msgs[1].text,
+	                    "w:2: warning: word longer than 512 characters was cut");
 	assert_int_equal(strlen(c->monitors[0].desc), 512);
 	hosts_conf_free(c);
 	conf_diag_free(&d);
@@ -682,15 +686,25 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_net_parse),     cmocka_unit_test(test_net_format),
-	    cmocka_unit_test(test_cidr_ipv4),     cmocka_unit_test(test_cidr_ipv6),
-	    cmocka_unit_test(test_cidr_mapped),   cmocka_unit_test(test_cidr_lists),
-	    cmocka_unit_test(test_users_rights),  cmocka_unit_test(test_users_allowfrom),
-	    cmocka_unit_test(test_password_hash_shapes), cmocka_unit_test(test_defaults),
-	    cmocka_unit_test(test_notify_table),  cmocka_unit_test(test_lookups),
-	    cmocka_unit_test(test_upsname),       cmocka_unit_test(test_secret_modes),
-	    cmocka_unit_test(test_secret_owner),  cmocka_unit_test(test_diag_bounds),
-	    cmocka_unit_test(test_load_errors), cmocka_unit_test(test_list_bounds),   cmocka_unit_test(test_warning_once),
+	    cmocka_unit_test(test_net_parse),
+	    cmocka_unit_test(test_net_format),
+	    cmocka_unit_test(test_cidr_ipv4),
+	    cmocka_unit_test(test_cidr_ipv6),
+	    cmocka_unit_test(test_cidr_mapped),
+	    cmocka_unit_test(test_cidr_lists),
+	    cmocka_unit_test(test_users_rights),
+	    cmocka_unit_test(test_users_allowfrom),
+	    cmocka_unit_test(test_password_hash_shapes),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_notify_table),
+	    cmocka_unit_test(test_lookups),
+	    cmocka_unit_test(test_upsname),
+	    cmocka_unit_test(test_secret_modes),
+	    cmocka_unit_test(test_secret_owner),
+	    cmocka_unit_test(test_diag_bounds),
+	    cmocka_unit_test(test_load_errors),
+	    cmocka_unit_test(test_list_bounds),
+	    cmocka_unit_test(test_warning_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
