@@ -603,6 +603,134 @@ test_list_bounds(void **state)
 	free(buf);
 }
 
+/* n+1 generated lines where n is the bound: exactly one error, naming it. */
+typedef int (*parse_fn)(const char *text, size_t len, struct conf_diag *d);
+
+static int
+p_upsmon(const char *t, size_t n, struct conf_diag *d)
+{
+	struct upsmon_conf *c;
+	int r = upsmon_conf_parse("b", t, n, &c, d);
+
+	upsmon_conf_free(c);
+	return r;
+}
+
+static int
+p_hosts(const char *t, size_t n, struct conf_diag *d)
+{
+	struct hosts_conf *c;
+	int r = hosts_conf_parse("b", t, n, &c, d);
+
+	hosts_conf_free(c);
+	return r;
+}
+
+static int
+p_upssched(const char *t, size_t n, struct conf_diag *d)
+{
+	struct upssched_conf *c;
+	int r = upssched_conf_parse("b", t, n, &c, d);
+
+	upssched_conf_free(c);
+	return r;
+}
+
+static int
+p_upsd(const char *t, size_t n, struct conf_diag *d)
+{
+	struct upsd_conf *c;
+	int r = upsd_conf_parse("b", t, n, &c, d);
+
+	upsd_conf_free(c);
+	return r;
+}
+
+typedef int (*gen_fn)(char *buf, size_t i);
+
+static int
+g_monitor(char *b, size_t i)
+{
+	return sprintf(b, "MONITOR u%zu@h 1 user pass primary\n", i);
+}
+
+static int
+g_certhost(char *b, size_t i)
+{
+	return sprintf(b, "CERTHOST h%zu name 1 1\n", i);
+}
+
+static int
+g_hosts(char *b, size_t i)
+{
+	return sprintf(b, "MONITOR u%zu@h x\n", i);
+}
+
+static int
+g_at(char *b, size_t i)
+{
+	return sprintf(b, "AT FSD * EXECUTE c%zu\n", i);
+}
+
+static int
+g_listen(char *b, size_t i)
+{
+	return sprintf(b, "LISTEN 127.0.0.1 %zu\n", i + 1);
+}
+
+static void
+check_bound(parse_fn fn, const char *head, gen_fn gen, size_t bound, const char *want)
+{
+	size_t cap = strlen(head) + (bound + 1) * 128;
+	char *buf = malloc(cap), *p = buf;
+	struct conf_diag d;
+
+	p += sprintf(p, "%s", head);
+	for (size_t i = 0; i < bound + 1; i++)
+		p += gen(p, i);
+	conf_diag_init(&d);
+	assert_int_equal(fn(buf, (size_t)(p - buf), &d), -EINVAL);
+	assert_int_equal(d.nerrors, 1);
+	if (!strstr(d.msgs[0].text, want))
+		fail_msg("'%s' lacks '%s'", d.msgs[0].text, want);
+	conf_diag_free(&d);
+	/* Exactly at the bound: accepted. */
+	p = strrchr(buf, '\n');
+	*p = '\0';
+	p = strrchr(buf, '\n');
+	p[1] = '\0';
+	assert_int_equal(fn(buf, strlen(buf), &d), 0);
+	conf_diag_free(&d);
+	free(buf);
+}
+
+static void
+test_more_bounds(void **state)
+{
+	char msg[UPSMON_MAX_MSGLEN + 64], line[UPSMON_MAX_MSGLEN + 128];
+	struct conf_diag d;
+
+	check_bound(p_upsmon, "", g_monitor, UPSMON_MAX_MONITORS, "MONITOR: more than 128");
+	check_bound(p_upsmon, "MINSUPPLIES 0\n", g_certhost, UPSMON_MAX_CERTHOSTS,
+	            "CERTHOST: more than 128");
+	check_bound(p_hosts, "", g_hosts, HOSTS_MAX_MONITORS, "MONITOR: more than 1024");
+	check_bound(p_upssched, "CMDSCRIPT /bin/x\n", g_at, 1024, "AT: more than 1024");
+	check_bound(p_upsd, "", g_listen, 64, "LISTEN: more than 64");
+
+	/* NOTIFYMSG text: UPSMON_MAX_MSGLEN characters, not one more. */
+	memset(msg, 'm', sizeof(msg));
+	msg[UPSMON_MAX_MSGLEN] = '\0';
+	(void)snprintf(line, sizeof(line), "MINSUPPLIES 0\nNOTIFYMSG ONLINE \"%s\"\n", msg);
+	conf_diag_init(&d);
+	assert_int_equal(p_upsmon(line, strlen(line), &d), 0);
+	msg[UPSMON_MAX_MSGLEN] = 'm';
+	msg[UPSMON_MAX_MSGLEN + 1] = '\0';
+	(void)snprintf(line, sizeof(line), "MINSUPPLIES 0\nNOTIFYMSG ONLINE \"%s\"\n", msg);
+	assert_int_equal(p_upsmon(line, strlen(line), &d), -EINVAL);
+	assert_int_equal(d.nerrors, 1);
+	conf_diag_free(&d);
+}
+
 static void
 test_load_errors(void **state)
 {
@@ -704,6 +832,7 @@ main(void)
 	    cmocka_unit_test(test_diag_bounds),
 	    cmocka_unit_test(test_load_errors),
 	    cmocka_unit_test(test_list_bounds),
+	    cmocka_unit_test(test_more_bounds),
 	    cmocka_unit_test(test_warning_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
