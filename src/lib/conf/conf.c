@@ -43,6 +43,9 @@ conf_diag_print(FILE *f, const struct conf_diag *d)
 		fprintf(f, "(%zu more messages not shown)\n", total - d->nmsgs);
 }
 
+static void diag_add(struct conf_ctx *c, bool warning, unsigned line, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
 static void
 diag_add(struct conf_ctx *c, bool warning, unsigned line, const char *fmt, va_list ap)
 {
