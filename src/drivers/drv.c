@@ -99,9 +99,12 @@ drv_debug(const struct drv *d)
 void
 drv_exit(struct drv *d, int status)
 {
+	struct timeval flush = {.tv_sec = 0, .tv_usec = 200000};
+
 	d->exit_status = status;
+	/* a moment for pending replies (the TRACKING of driver.exit) to leave */
 	if (d->base)
-		event_base_loopbreak(d->base);
+		event_base_loopexit(d->base, &flush);
 }
 
 /* ---- the keys the core understands ---- */

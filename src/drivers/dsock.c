@@ -123,10 +123,17 @@ dsock_client_close_after_flush(struct dsock_client *c)
 		client_drop(c);
 }
 
-void
+int
 dsock_client_begin_bulk(struct dsock_client *c)
 {
+	if (c->dead || c->closing)
+		return -EPIPE;
+	if (over_bound(c)) {
+		client_drop(c);
+		return -EPIPE;
+	}
 	c->bulk = true;
+	return 0;
 }
 
 void

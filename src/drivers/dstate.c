@@ -310,7 +310,8 @@ drv_sock_line(void *ctx, struct dsock_client *c, const struct tok_line *line)
 	case SP_PING:
 		return dsock_send_msg(c, &(struct sp_msg){.kind = SP_PONG}) < 0 ? 0 : 0;
 	case SP_DUMPALL:
-		dsock_client_begin_bulk(c);
+		if (dsock_client_begin_bulk(c) < 0)
+			return 0;
 		(void)sp_dump(&d->tree, emit_to_client, c);
 		dsock_client_end_bulk(c);
 		return 0;

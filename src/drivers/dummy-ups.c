@@ -83,7 +83,7 @@ dummy_setvar_local(struct drv *d, const char *var, const char *value)
 	} else {
 		r = drv_setinfo(d, var, value);
 		if (r == -EPERM) {
-			log_info("%s is fixed by override.%s: not changed", var, var);
+			log_debug(1, "%s is fixed by override.%s: not changed", var, var);
 			return SP_R_FAILED;
 		}
 		if (r < 0)

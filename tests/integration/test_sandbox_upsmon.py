@@ -1,4 +1,3 @@
-# Pending: renamed to test_sandbox_upsmon.py once upsmon (and upsmon_helpers.py) is in main.
 """upsmon's unprivileged parts ([net], [notify]) and upssched's timer
 process, measured from outside: confined after a start as root, and
 through the test hook, forbidden actions refused while the allowed ones
