@@ -174,8 +174,18 @@ build_manifest(struct upsweb *u)
 	sandbox_manifest_add_read(m, "/usr/lib/ssl");
 	for (size_t i = 0; i < u->conf.nlisten; i++)
 		sandbox_manifest_add_bind(m, u->conf.listen[i].port);
-	for (size_t i = 0; i < u->model.nups; i++)
-		sandbox_manifest_add_connect(m, poller_addr(&u->poller, i), u->model.ups[i].port);
+	/* Landlock filters connect() by port only, so one entry per port. */
+	for (size_t i = 0; i < u->model.nups; i++) {
+		bool seen = false;
+		for (size_t k = 0; k < i; k++)
+			seen |= u->model.ups[k].port == u->model.ups[i].port;
+		if (!seen && sandbox_manifest_add_connect(m, poller_addr(&u->poller, i),
+				 u->model.ups[i].port) < 0) {
+			log_err("more than %d different upsd ports in hosts.conf: the sandbox "
+				"cannot list them all", SANDBOX_MAX_CONNECT);
+			return -E2BIG;
+		}
+	}
 	return 0;
 }
 

@@ -3,6 +3,7 @@ bytes, bad quoting, wrong echo, hang-up) makes every client fail with a
 clear message within its timeout, never hang and never print half-parsed
 data as if it were valid.
 """
+import concurrent.futures
 import os
 import signal
 import subprocess
@@ -47,15 +48,22 @@ def creds(workdir):
     return p
 
 
+def run_one(args):
+    t0 = time.monotonic()
+    rc, out, err = ours(args[0], "--net-timeout", str(TIMEOUT), *args[1:], timeout=30)
+    return args, rc, out, err, time.monotonic() - t0
+
+
 @pytest.mark.parametrize("mode", sorted(EXPECT))
 def test_clients_fail_clearly(mode, creds):
     srv = BadServer(mode)
     try:
-        for cmd in COMMANDS:
-            args = [a.format(h="127.0.0.1:%d" % srv.port, creds=creds) for a in cmd]
-            t0 = time.monotonic()
-            rc, out, err = ours(args[0], "--net-timeout", str(TIMEOUT), *args[1:], timeout=30)
-            took = time.monotonic() - t0
+        jobs = [[a.format(h="127.0.0.1:%d" % srv.port, creds=creds) for a in cmd]
+                for cmd in COMMANDS]
+        # the clients run side by side: each must meet its own deadline
+        with concurrent.futures.ThreadPoolExecutor(len(jobs)) as pool:
+            results = list(pool.map(run_one, jobs))
+        for args, rc, out, err, took in results:
             assert rc == 1, (mode, args, rc, out, err)
             assert took < LIMIT, (mode, args, took)
             want = EXPECT[mode]
