@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -408,6 +410,29 @@ log_dir(struct ul_target *t)
 		t->logdir[0] = '\0';
 }
 
+/* Whether uid/gid may create files in dir (for reopening a rotated log).
+ * Asked in a child that takes that identity, so every ancestor counts. */
+static bool
+user_can_write(const char *dir, uid_t uid, gid_t gid)
+{
+	int status;
+	pid_t pid;
+
+	if (uid == geteuid())
+		return access(dir, W_OK | X_OK) == 0;
+	pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0)
+			_exit(1);
+		_exit(access(dir, W_OK | X_OK) == 0 ? 0 : 1);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 /*
  * Least privilege for the polling loop: when root, drop to the run-as
  * user (-u); always no-new-privileges, Landlock (read system files for
@@ -425,26 +450,34 @@ apply_sandbox(struct upslog *u)
 	struct sandbox_user user;
 	char err[256];
 
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+
+	if (uid == 0) {
+		if (sandbox_user_resolve(u->user, NULL, "-u USER", &user, err, sizeof(err)) < 0)
+			cli_die(NULL, "Error: %s", err);
+		if (user.uid == 0) {
+			m.keep_root = true; /* -u root: NUT allows it */
+		} else {
+			m.run_as = &user;
+			uid = user.uid;
+			gid = user.gid;
+		}
+	}
 	for (size_t i = 0; i < sizeof(sys_read) / sizeof(sys_read[0]); i++)
 		(void)sandbox_manifest_add_read(&m, sys_read[i]);
 	for (size_t i = 0; i < u->n; i++) {
 		struct ul_target *t = &u->targets[i];
 		if (t->log != stdout) {
 			log_dir(t);
-			if (t->logdir[0])
+			/* a directory the run-as user cannot write gets no rule: the
+			 * open log keeps working, only a reopen would fail */
+			if (t->logdir[0] && user_can_write(t->logdir, uid, gid))
 				(void)sandbox_manifest_add_write(&m, t->logdir);
 		}
 		(void)sandbox_manifest_add_connect(&m, t->t.host, t->t.port);
 	}
 	(void)sandbox_manifest_add_connect(&m, "dns", 53);
-	if (geteuid() == 0) {
-		if (sandbox_user_resolve(u->user, NULL, "-u USER", &user, err, sizeof(err)) < 0)
-			cli_die(NULL, "Error: %s", err);
-		if (user.uid == 0)
-			m.keep_root = true; /* -u root: NUT allows it */
-		else
-			m.run_as = &user;
-	}
 	if (sandbox_apply(&m, &rep) < 0)
 		cli_die(NULL, "Error: sandbox step '%s' failed%s%s",
 		        rep.failed_step ? rep.failed_step : "?", rep.failed_path ? " at " : "",

@@ -142,7 +142,7 @@ interpret(struct df_reader *r, const struct tok_line *l, struct df_event *ev)
 	if (strcmp(w0, "TIMER") == 0) {
 		if (l->nwords < 2 || str_to_long(l->words[1], 0, DF_MAX_TIMER, &secs) < 0)
 			return error(r, ev, l->lineno, "TIMER needs 0..86400 seconds, got '%s'",
-			    l->nwords < 2 ? "" : l->words[1]);
+			             l->nwords < 2 ? "" : l->words[1]);
 		ev->secs = secs;
 		return ev->kind = DF_TIMER;
 	}

@@ -24,8 +24,8 @@
 #include "tokenizer.h"
 
 #define DF_MAX_FILE (4 * 1024 * 1024)
-#define DF_MAX_VALUE 128     /* NUT's MAX_STRING_SIZE */
-#define DF_MAX_TIMER 86400   /* seconds of one TIMER */
+#define DF_MAX_VALUE 128   /* NUT's MAX_STRING_SIZE */
+#define DF_MAX_TIMER 86400 /* seconds of one TIMER */
 #define DF_MAX_MSG 512
 
 enum df_kind {

@@ -18,8 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "conf/ups_conf.h"
+#include "config.h"
 #include "drv_int.h"
 #include "log.h"
 #include "paths.h"
@@ -99,18 +99,39 @@ drv_debug(const struct drv *d)
 void
 drv_exit(struct drv *d, int status)
 {
+	struct timeval flush = {.tv_sec = 0, .tv_usec = 200000};
+
 	d->exit_status = status;
+	/* a moment for pending replies (the TRACKING of driver.exit) to leave */
 	if (d->base)
-		event_base_loopbreak(d->base);
+		event_base_loopexit(d->base, &flush);
 }
 
 /* ---- the keys the core understands ---- */
 
 static const char *const core_keys[] = {
-    "driver", "port", "desc", "sdorder", "sdcommands", "allow_killpower", "nolock",
-    "ignorelb", "maxstartdelay", "synchronous", "user", "group", "debug_min",
-    "pollinterval", "maxretry", "retrydelay", "usb_set_altinterface", "usb_config_index",
-    "usb_hid_rep_index", "usb_hid_desc_index", "usb_hid_ep_in", "usb_hid_ep_out",
+    "driver",
+    "port",
+    "desc",
+    "sdorder",
+    "sdcommands",
+    "allow_killpower",
+    "nolock",
+    "ignorelb",
+    "maxstartdelay",
+    "synchronous",
+    "user",
+    "group",
+    "debug_min",
+    "pollinterval",
+    "maxretry",
+    "retrydelay",
+    "usb_set_altinterface",
+    "usb_config_index",
+    "usb_hid_rep_index",
+    "usb_hid_desc_index",
+    "usb_hid_ep_in",
+    "usb_hid_ep_out",
 };
 
 static bool
@@ -133,13 +154,13 @@ check_keys(const struct drv *d)
 	for (size_t i = 0; d->ups && i < d->ups->nopts; i++)
 		if (!known_key(d, d->ups->opts[i].key)) {
 			log_err("ups.conf:%u: '%s' is not a valid option for driver %s",
-			    d->ups->opts[i].lineno, d->ups->opts[i].key, d->ops->name);
+			        d->ups->opts[i].lineno, d->ups->opts[i].key, d->ops->name);
 			bad = 1;
 		}
 	for (size_t i = 0; i < d->nxopts; i++)
 		if (!known_key(d, d->xopts[i].key)) {
 			log_err("-x %s: not a valid option for driver %s", d->xopts[i].key,
-			    d->ops->name);
+			        d->ops->name);
 			bad = 1;
 		}
 	return bad ? -EINVAL : 0;
@@ -191,7 +212,7 @@ load_conf(struct drv *d, struct ups_conf **ret, const struct ups_conf_ups **ups)
 	}
 	if (strcmp((*ups)->driver, d->ops->name) != 0) {
 		log_err("%s: [%s] is for driver '%s', not %s", path, d->upsname, (*ups)->driver,
-		    d->ops->name);
+		        d->ops->name);
 		ups_conf_free(*ret);
 		*ret = NULL;
 		return -EINVAL;
@@ -215,11 +236,11 @@ set_statepath(struct drv *d)
 	if (strlen(d->statepath) + strlen(d->ops->name) + strlen(d->upsname) + 2 >=
 	    sizeof(((struct sockaddr_un *)0)->sun_path)) {
 		log_err("socket path %s/%s-%s is too long for a Unix socket", d->statepath,
-		    d->ops->name, d->upsname);
+		        d->ops->name, d->upsname);
 		return -ENAMETOOLONG;
 	}
 	n = snprintf(d->sockpath, sizeof(d->sockpath) - 8, "%s/%s-%s", d->statepath, d->ops->name,
-	    d->upsname);
+	             d->upsname);
 	if (n < 0)
 		return -EINVAL;
 	memcpy(d->pidpath, d->sockpath, (size_t)n);
@@ -249,7 +270,8 @@ drv_apply_overrides(struct drv *d)
 				continue;
 			}
 			const struct st_var *v;
-			struct sp_msg m = {.kind = SP_SETINFO, .name = var, .value = kv->value ? kv->value : ""};
+			struct sp_msg m = {
+			    .kind = SP_SETINFO, .name = var, .value = kv->value ? kv->value : ""};
 			if (st_set_forced(&d->tree, var, m.value) > 0 && d->sock) {
 				char line[SP_MAX_LINE + 1];
 				int n = sp_format(line, sizeof(line), &m);
@@ -305,7 +327,7 @@ publish_driver_info(struct drv *d)
 		    strcmp(kv->key, "pollinterval") == 0)
 			continue;
 		snprintf(key, sizeof(key), "driver.%s.%s", kv->value ? "parameter" : "flag",
-		    kv->key);
+		         kv->key);
 		(void)drv_setinfo(d, key, kv->value ? kv->value : "enabled");
 	}
 	(void)drv_addcmd(d, "driver.reload");
@@ -396,8 +418,8 @@ drv_reload(struct drv *d, bool strict)
 		return -EINVAL;
 	}
 	restart = !same_str(ups->port, d->ups->port) || !same_str(ups->user, d->ups->user) ||
-		  !same_str(ups->group, d->ups->group) ||
-		  !same_str(conf->statepath, d->conf->statepath);
+	          !same_str(ups->group, d->ups->group) ||
+	          !same_str(conf->statepath, d->conf->statepath);
 	if (restart && strict) {
 		log_warn("reload: port, user, group or statepath changed: a restart is needed");
 		ups_conf_free(conf);
@@ -515,7 +537,8 @@ resolve_identity(const struct drv *d, struct drop *dr)
 		} else if ((gr = getgrnam(grp)) != NULL) {
 			dr->group = gr->gr_gid;
 		} else {
-			log_err("group '%s' (from -g or 'group =' in ups.conf) does not exist", grp);
+			log_err("group '%s' (from -g or 'group =' in ups.conf) does not exist",
+			        grp);
 			return -ENOENT;
 		}
 		dr->have_group = true;
@@ -528,7 +551,7 @@ resolve_identity(const struct drv *d, struct drop *dr)
 		return 0;
 	}
 	if (sandbox_user_resolve(d->opt_user, conf_user(d), "'user =' in ups.conf", &dr->user, err,
-		sizeof(err)) < 0) {
+	                         sizeof(err)) < 0) {
 		log_err("%s", err);
 		return -ENOENT;
 	}
@@ -544,8 +567,8 @@ base_manifest(struct drv *d, struct sandbox_manifest *m, const struct drop *dr)
 	(void)sandbox_manifest_add_read(m, d->confdir);
 	(void)sandbox_manifest_add_write(m, d->statepath);
 	(void)sandbox_manifest_add_unix_listen(m, d->sockpath);
-	m->syscalls = SANDBOX_SYS_EVENT | SANDBOX_SYS_UNIX_SERVER | SANDBOX_SYS_FILE_WRITE |
-		      d->ops->syscalls;
+	m->syscalls =
+	    SANDBOX_SYS_EVENT | SANDBOX_SYS_UNIX_SERVER | SANDBOX_SYS_FILE_WRITE | d->ops->syscalls;
 	if (dr) {
 		m->keep_root = dr->keep_root;
 		m->run_as = dr->keep_root || geteuid() != 0 ? NULL : &dr->user;
@@ -571,7 +594,7 @@ drop_privileges(struct drv *d, const struct drop *dr)
 	}
 	/* the socket and pid file belong to the run-as user, its group may be
 	 * upsd's (group =) */
-	if (uid != (uid_t)-1 || gid != (gid_t)-1) {
+	if (d->sock && (uid != (uid_t)-1 || gid != (gid_t)-1)) {
 		r = dsock_chown(d->sock, uid, gid);
 		if (r < 0)
 			log_warn("chown %s: %s", d->sockpath, strerror(-r));
@@ -585,7 +608,7 @@ drop_privileges(struct drv *d, const struct drop *dr)
 		log_debug(1, "sandbox: %s", text);
 	if (r < 0) {
 		log_err("sandbox: step %s failed: %s", rep.failed_step ? rep.failed_step : "?",
-		    strerror(-r));
+		        strerror(-r));
 		return r;
 	}
 	return 0;
@@ -622,13 +645,12 @@ daemonize(int *ready_fd)
 }
 
 static void
-announce_ready(int *ready_fd)
+announce_ready(int *ready_fd, int null_fd)
 {
-	int fd;
+	int fd = null_fd;
 
 	if (*ready_fd < 0)
 		return;
-	fd = open("/dev/null", O_RDWR);
 	if (fd >= 0) {
 		dup2(fd, 0);
 		dup2(fd, 1);
@@ -650,27 +672,27 @@ usage(struct drv *d, FILE *f)
 	struct sandbox_manifest m;
 
 	fprintf(f,
-	    "usage: %s [OPTIONS] -a <ups>\n"
-	    "  %s\n\n"
-	    "  -a <ups>        run the driver for section [ups] of ups.conf\n"
-	    "  -s <ups>        run without ups.conf (give -x port=...)\n"
-	    "  -x <key>=<val>  set a driver option (wins over ups.conf)\n"
-	    "  -F              stay in the foreground\n"
-	    "  -B              go to the background when ready (default)\n"
-	    "  -k              power off the load (the shutdown path) and exit\n"
-	    "  -D              more debug output (repeat), implies -F\n"
-	    "  -u <user>       run as this user (default: 'user =' in ups.conf, else %s)\n"
-	    "  -g <group>      group of the socket (default: 'group =' in ups.conf)\n"
-	    "  -t              check the configuration and exit (0 ok, 1 broken)\n"
-	    "  -T              print the effective configuration of the section\n"
-	    "  -V              print the version\n"
-	    "  -h              this help\n\n"
-	    "ups.conf options of the driver core: port, desc, pollinterval, user, group,\n"
-	    "  ignorelb, allow_killpower, override.<var>, default.<var>, sdorder, sdcommands,\n"
-	    "  maxstartdelay, synchronous, nolock, debug_min\n"
-	    "Instant commands of the driver core: driver.reload, driver.reload-or-error,\n"
-	    "  driver.reload-or-exit, driver.exit, driver.killpower (with allow_killpower)\n",
-	    d->ops->name, d->ops->description, RUN_AS_USER);
+	        "usage: %s [OPTIONS] -a <ups>\n"
+	        "  %s\n\n"
+	        "  -a <ups>        run the driver for section [ups] of ups.conf\n"
+	        "  -s <ups>        run without ups.conf (give -x port=...)\n"
+	        "  -x <key>=<val>  set a driver option (wins over ups.conf)\n"
+	        "  -F              stay in the foreground\n"
+	        "  -B              go to the background when ready (default)\n"
+	        "  -k              power off the load (the shutdown path) and exit\n"
+	        "  -D              more debug output (repeat), implies -F\n"
+	        "  -u <user>       run as this user (default: 'user =' in ups.conf, else %s)\n"
+	        "  -g <group>      group of the socket (default: 'group =' in ups.conf)\n"
+	        "  -t              check the configuration and exit (0 ok, 1 broken)\n"
+	        "  -T              print the effective configuration of the section\n"
+	        "  -V              print the version\n"
+	        "  -h              this help\n\n"
+	        "ups.conf options of the driver core: port, desc, pollinterval, user, group,\n"
+	        "  ignorelb, allow_killpower, override.<var>, default.<var>, sdorder, sdcommands,\n"
+	        "  maxstartdelay, synchronous, nolock, debug_min\n"
+	        "Instant commands of the driver core: driver.reload, driver.reload-or-error,\n"
+	        "  driver.reload-or-exit, driver.exit, driver.killpower (with allow_killpower)\n",
+	        d->ops->name, d->ops->description, RUN_AS_USER);
 	if (d->ops->help) {
 		fprintf(f, "\nOptions of %s:\n", d->ops->name);
 		d->ops->help(f);
@@ -701,7 +723,7 @@ print_effective(const struct drv *d, long poll)
 	}
 	for (size_t i = 0; i < d->nxopts; i++)
 		printf("\t%s = \"%s\"\t# -x\n", d->xopts[i].key,
-		    d->xopts[i].value ? d->xopts[i].value : "");
+		       d->xopts[i].value ? d->xopts[i].value : "");
 	printf("# socket %s\n", d->sockpath);
 }
 
@@ -729,6 +751,8 @@ parse_args(struct drv *d, int argc, char **argv, enum mode *mode, bool *standalo
 {
 	int c;
 
+	bool background = false;
+
 	*mode = M_RUN;
 	*standalone = false;
 	while ((c = getopt(argc, argv, "a:s:x:FBkDu:g:tTVhr:")) != -1) {
@@ -750,7 +774,7 @@ parse_args(struct drv *d, int argc, char **argv, enum mode *mode, bool *standalo
 			d->foreground = true;
 			break;
 		case 'B':
-			d->foreground = false;
+			background = true;
 			break;
 		case 'k':
 			*mode = M_KILLPOWER;
@@ -782,6 +806,8 @@ parse_args(struct drv *d, int argc, char **argv, enum mode *mode, bool *standalo
 			return 1;
 		}
 	}
+	if (background)
+		d->foreground = false; /* -B wins over the -F that -D implies */
 	if (optind < argc || !d->upsname) {
 		fprintf(stderr, "%s: give the UPS with -a <name> (see -h)\n", d->ops->name);
 		return 1;
@@ -877,13 +903,17 @@ static int
 run(struct drv *d)
 {
 	struct drop dr;
-	int ready_fd = -1;
+	int ready_fd = -1, null_fd = -1;
 
 	if (resolve_identity(d, &dr) < 0)
 		return 1;
-	if (!d->foreground && daemonize(&ready_fd) < 0) {
-		log_err("cannot go to the background: %s", strerror(errno));
-		return 1;
+	if (!d->foreground) {
+		/* opened now: the sandbox will not allow it later */
+		null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (daemonize(&ready_fd) < 0) {
+			log_err("cannot go to the background: %s", strerror(errno));
+			return 1;
+		}
 	}
 	if (open_runtime(d) < 0)
 		return 1;
@@ -901,9 +931,30 @@ run(struct drv *d)
 	drv_apply_overrides(d);
 	d->started = true;
 	log_info("%s for [%s] ready on %s", d->ops->name, d->upsname, d->sockpath);
-	announce_ready(&ready_fd);
+	announce_ready(&ready_fd, null_fd);
 	event_base_dispatch(d->base);
 	return d->exit_status;
+}
+
+/* -k: open the device, drop privileges like a normal start, power off. */
+static int
+killpower(struct drv *d)
+{
+	struct drop dr;
+	int r = 1;
+
+	if (!d->ops->shutdown) {
+		log_err("%s cannot power off a load", d->ops->name);
+		return 1;
+	}
+	if (resolve_identity(d, &dr) == 0 && (!d->ops->init || d->ops->init(d) == 0) &&
+	    drop_privileges(d, &dr) == 0 && d->ops->shutdown(d) == 0) {
+		log_notice("[%s]: load powered off", d->upsname);
+		r = 0;
+	}
+	if (d->ops->cleanup)
+		d->ops->cleanup(d);
+	return r;
 }
 
 int
@@ -931,10 +982,7 @@ drv_main(const struct drv_ops *ops, int argc, char **argv)
 			print_effective(&d, d.pollinterval);
 			break;
 		case M_KILLPOWER:
-			if (!ops->shutdown || (ops->init && ops->init(&d) < 0) || ops->shutdown(&d) < 0)
-				status = 1;
-			else
-				log_notice("[%s]: load powered off", d.upsname);
+			status = killpower(&d);
 			break;
 		case M_RUN:
 			status = run(&d);

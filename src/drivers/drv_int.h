@@ -27,8 +27,8 @@ struct drv {
 	void *priv;
 
 	/* configuration */
-	struct ups_conf *conf;           /* NULL with -s */
-	const struct ups_conf_ups *ups;  /* this UPS's section, NULL with -s */
+	struct ups_conf *conf;          /* NULL with -s */
+	const struct ups_conf_ups *ups; /* this UPS's section, NULL with -s */
 	const char *upsname;
 	char confdir[PATH_MAX];
 	char statepath[PATH_MAX];

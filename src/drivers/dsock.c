@@ -71,8 +71,7 @@ client_drop(struct dsock_client *c)
 static bool
 over_bound(struct dsock_client *c)
 {
-	return !c->bulk &&
-	       evbuffer_get_length(bufferevent_get_output(c->bev)) > DSOCK_MAX_OUTPUT;
+	return !c->bulk && evbuffer_get_length(bufferevent_get_output(c->bev)) > DSOCK_MAX_OUTPUT;
 }
 
 int
@@ -124,10 +123,17 @@ dsock_client_close_after_flush(struct dsock_client *c)
 		client_drop(c);
 }
 
-void
+int
 dsock_client_begin_bulk(struct dsock_client *c)
 {
+	if (c->dead || c->closing)
+		return -EPIPE;
+	if (over_bound(c)) {
+		client_drop(c);
+		return -EPIPE;
+	}
 	c->bulk = true;
+	return 0;
 }
 
 void
@@ -217,8 +223,7 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 }
 
 static void
-accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, int salen,
-    void *arg)
+accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
 {
 	struct dsock *s = arg;
 	struct dsock_client *c;
@@ -292,7 +297,7 @@ listen_fd(const char *path)
 
 int
 dsock_open(struct event_base *base, const char *path, dsock_line_fn fn, void *ctx,
-    struct dsock **ret)
+           struct dsock **ret)
 {
 	struct dsock *s = calloc(1, sizeof(*s));
 	int fd;
@@ -311,7 +316,8 @@ dsock_open(struct event_base *base, const char *path, dsock_line_fn fn, void *ct
 	s->base = base;
 	s->fn = fn;
 	s->ctx = ctx;
-	s->lev = evconnlistener_new(base, accept_cb, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	s->lev = evconnlistener_new(base, accept_cb, s,
+	                            LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
 	if (!s->lev) {
 		close(fd);
 		unlink(path);

@@ -41,7 +41,7 @@ typedef int (*dsock_line_fn)(void *ctx, struct dsock_client *c, const struct tok
  * Returns 0 or -errno.
  */
 int dsock_open(struct event_base *base, const char *path, dsock_line_fn fn, void *ctx,
-    struct dsock **ret);
+               struct dsock **ret);
 
 /* Give the socket file to uid/gid (either may be -1). 0 or -errno. */
 int dsock_chown(struct dsock *s, uid_t uid, gid_t gid);
@@ -66,8 +66,9 @@ void dsock_client_set_broadcast(struct dsock_client *c, bool on);
 void dsock_client_close_after_flush(struct dsock_client *c);
 
 /* Lift the output bound for a dump that is larger (DUMPALL of a big tree):
- * the bound applies again to what comes after. */
-void dsock_client_begin_bulk(struct dsock_client *c);
+ * the bound applies again to what comes after.  A client whose pending
+ * output is already over the bound is dropped instead (-EPIPE). */
+int dsock_client_begin_bulk(struct dsock_client *c);
 void dsock_client_end_bulk(struct dsock_client *c);
 
 size_t dsock_nclients(const struct dsock *s);

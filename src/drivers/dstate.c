@@ -109,14 +109,14 @@ int
 drv_addrange(struct drv *d, const char *name, long min, long max)
 {
 	return update(d,
-	    &(struct sp_msg){.kind = SP_ADDRANGE, .name = name, .min = min, .max = max});
+	              &(struct sp_msg){.kind = SP_ADDRANGE, .name = name, .min = min, .max = max});
 }
 
 int
 drv_delrange(struct drv *d, const char *name, long min, long max)
 {
 	return update(d,
-	    &(struct sp_msg){.kind = SP_DELRANGE, .name = name, .min = min, .max = max});
+	              &(struct sp_msg){.kind = SP_DELRANGE, .name = name, .min = min, .max = max});
 }
 
 int
@@ -220,7 +220,7 @@ drv_status_commit(struct drv *d)
 				append_token(out, sizeof(out), t);
 	}
 	if (d->ignorelb && (below_low(d, "battery.charge", "battery.charge.low") ||
-			       below_low(d, "battery.runtime", "battery.runtime.low")))
+	                    below_low(d, "battery.runtime", "battery.runtime.low")))
 		append_token(out, sizeof(out), "LB");
 	d->status_set = true;
 	(void)drv_setinfo(d, "ups.status", out);
@@ -268,8 +268,8 @@ static void
 reply_tracking(struct dsock_client *c, const char *id, int result)
 {
 	if (id)
-		(void)dsock_send_msg(c,
-		    &(struct sp_msg){.kind = SP_TRACKING, .id = id, .num = result});
+		(void)dsock_send_msg(
+		    c, &(struct sp_msg){.kind = SP_TRACKING, .id = id, .num = result});
 }
 
 static int
@@ -310,7 +310,8 @@ drv_sock_line(void *ctx, struct dsock_client *c, const struct tok_line *line)
 	case SP_PING:
 		return dsock_send_msg(c, &(struct sp_msg){.kind = SP_PONG}) < 0 ? 0 : 0;
 	case SP_DUMPALL:
-		dsock_client_begin_bulk(c);
+		if (dsock_client_begin_bulk(c) < 0)
+			return 0;
 		(void)sp_dump(&d->tree, emit_to_client, c);
 		dsock_client_end_bulk(c);
 		return 0;
@@ -319,8 +320,8 @@ drv_sock_line(void *ctx, struct dsock_client *c, const struct tok_line *line)
 		v = m.kind == SP_DUMPSTATUS ? "ups.status" : m.name;
 		if (st_value(&d->tree, v))
 			(void)dsock_send_msg(c, &(struct sp_msg){.kind = SP_SETINFO,
-						    .name = st_get(&d->tree, v)->name,
-						    .value = st_value(&d->tree, v)});
+			                                         .name = st_get(&d->tree, v)->name,
+			                                         .value = st_value(&d->tree, v)});
 		return 0;
 	case SP_GETPID:
 		(void)dsock_send_msg(c, &(struct sp_msg){.kind = SP_PID, .num = (long)getpid()});
@@ -336,7 +337,8 @@ drv_sock_line(void *ctx, struct dsock_client *c, const struct tok_line *line)
 		dsock_client_close_after_flush(c);
 		return 0;
 	case SP_INSTCMD:
-		log_info("instcmd: [%s]%s%s", m.name, m.value ? " param " : "", m.value ? m.value : "");
+		log_info("instcmd: [%s]%s%s", m.name, m.value ? " param " : "",
+		         m.value ? m.value : "");
 		reply_tracking(c, m.id, do_instcmd(d, m.name, m.value));
 		return 0;
 	case SP_SET:

@@ -35,8 +35,12 @@ struct dummy {
 };
 
 static const char *const dummy_keys[] = {
-    "mode", "repeater_disable_strict_start", "username", "password", "tls", "cafile",
-    "cadir", "certfile", "keyfile", "tls_name", "timeout",
+    "mode",     "repeater_disable_strict_start",
+    "username", "password",
+    "tls",      "cafile",
+    "cadir",    "certfile",
+    "keyfile",  "tls_name",
+    "timeout",
 };
 
 static bool
@@ -52,10 +56,10 @@ static void
 dummy_help(FILE *f)
 {
 	fprintf(f, "  port = <file>.dev     dummy-once: read once, re-read when the file changes\n"
-		   "  port = <file>.seq     dummy-loop: read again and again (TIMER pauses)\n"
-		   "  port = ups@host[:port] repeater of a UPS on another upsd\n"
-		   "  mode = dummy-once|dummy-loop|dummy|repeater\n"
-		   "  Relative file names are read from the configuration directory.\n");
+	           "  port = <file>.seq     dummy-loop: read again and again (TIMER pauses)\n"
+	           "  port = ups@host[:port] repeater of a UPS on another upsd\n"
+	           "  mode = dummy-once|dummy-loop|dummy|repeater\n"
+	           "  Relative file names are read from the configuration directory.\n");
 	repeater_help(f);
 }
 
@@ -67,6 +71,7 @@ dummy_setvar_local(struct drv *d, const char *var, const char *value)
 {
 	unsigned flags;
 	long aux;
+	bool fixed = false;
 	int r;
 
 	if (strcasecmp(var, "ups.status") == 0) {
@@ -78,12 +83,12 @@ dummy_setvar_local(struct drv *d, const char *var, const char *value)
 		return SP_R_HANDLED;
 	} else {
 		r = drv_setinfo(d, var, value);
-		if (r == -EPERM) {
-			log_info("%s is fixed by override.%s: not changed", var, var);
-			return SP_R_FAILED;
-		}
-		if (r < 0)
+		if (r < 0 && r != -EPERM)
 			return r == -EINVAL ? SP_R_INVALID : SP_R_FAILED;
+		/* fixed by override.*: the value stays, the flags are still set */
+		if (r == -EPERM)
+			log_debug(1, "%s is fixed by override.%s: not changed", var, var);
+		fixed = r == -EPERM;
 	}
 	(void)dv_lookup(var, &flags, &aux);
 	{
@@ -92,7 +97,7 @@ dummy_setvar_local(struct drv *d, const char *var, const char *value)
 	}
 	if (flags & ST_F_STRING)
 		(void)drv_setaux(d, var, aux);
-	return SP_R_HANDLED;
+	return fixed ? SP_R_FAILED : SP_R_HANDLED;
 }
 
 /* ---- definition files ---- */
@@ -211,7 +216,7 @@ pick_mode(struct drv *d, struct dummy *du)
 			du->mode = MODE_REPEATER;
 		else {
 			log_err("mode '%s': expected dummy-once, dummy-loop, dummy or repeater",
-			    mode);
+			        mode);
 			return -EINVAL;
 		}
 	} else if (strchr(port, '@')) {

@@ -8,11 +8,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "client/upsclient.h"
 #include "drv.h"
 #include "log.h"
 #include "sandbox/sandbox.h"
 #include "str.h"
-#include "client/upsclient.h"
 
 struct repeater {
 	struct drv *d;
@@ -30,14 +30,15 @@ struct repeater {
 void
 repeater_help(FILE *f)
 {
-	fprintf(f, "Repeater options:\n"
-		   "  username, password    credentials for SET and INSTCMD upstream\n"
-		   "  tls = auto|off|try|require (default auto: TLS unless on loopback)\n"
-		   "  cafile, cadir         trust for the upstream certificate\n"
-		   "  certfile, keyfile     client certificate; tls_name = name to verify\n"
-		   "  timeout = <ms>        per request (default %d)\n"
-		   "  repeater_disable_strict_start  start even if upstream is down\n",
-	    REP_DEFAULT_TIMEOUT_MS);
+	fprintf(f,
+	        "Repeater options:\n"
+	        "  username, password    credentials for SET and INSTCMD upstream\n"
+	        "  tls = auto|off|try|require (default auto: TLS unless on loopback)\n"
+	        "  cafile, cadir         trust for the upstream certificate\n"
+	        "  certfile, keyfile     client certificate; tls_name = name to verify\n"
+	        "  timeout = <ms>        per request (default %d)\n"
+	        "  repeater_disable_strict_start  start even if upstream is down\n",
+	        REP_DEFAULT_TIMEOUT_MS);
 }
 
 static int
@@ -46,9 +47,10 @@ parse_tls(const char *v, enum ucl_tls_mode *ret)
 	static const struct {
 		const char *name;
 		enum ucl_tls_mode mode;
-	} modes[] = {
-	    {"auto", UCL_TLS_AUTO}, {"off", UCL_TLS_OFF}, {"try", UCL_TLS_TRY},
-	    {"require", UCL_TLS_REQUIRE}};
+	} modes[] = {{"auto", UCL_TLS_AUTO},
+	             {"off", UCL_TLS_OFF},
+	             {"try", UCL_TLS_TRY},
+	             {"require", UCL_TLS_REQUIRE}};
 
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (strcasecmp(v, modes[i].name) == 0) {
@@ -115,7 +117,8 @@ connect_upstream(struct repeater *r)
 	e = ucl_connect(&r->c, r->tgt.host, r->tgt.port, &r->opts, err);
 	if (e < 0) {
 		if (!r->connect_logged)
-			log_warn("upstream %s@%s:%u: %s", r->tgt.ups, r->tgt.host, r->tgt.port, err);
+			log_warn("upstream %s@%s:%u: %s", r->tgt.ups, r->tgt.host, r->tgt.port,
+			         err);
 		r->connect_logged = true;
 		return e;
 	}
@@ -132,7 +135,7 @@ connect_upstream(struct repeater *r)
 		r->tracking = ucl_set_tracking(r->c, true) == 0;
 	}
 	log_info("connected to %s@%s:%u%s", r->tgt.ups, r->tgt.host, r->tgt.port,
-	    ucl_tls_state(r->c) == UCL_TLS_VERIFIED ? " (TLS)" : "");
+	         ucl_tls_state(r->c) == UCL_TLS_VERIFIED ? " (TLS)" : "");
 	r->meta_needed = true;
 	return 0;
 }
@@ -266,7 +269,7 @@ sync_var_meta(struct repeater *r, const char *name)
 	if (ucl_get_type(r->c, r->tgt.ups, name, &ty) < 0)
 		return;
 	flags = (ty.rw ? ST_F_RW : 0) | (ty.is_string ? ST_F_STRING : 0) |
-		(ty.is_number ? ST_F_NUMBER : 0);
+	        (ty.is_number ? ST_F_NUMBER : 0);
 	v = st_get(drv_tree(r->d), name);
 	if (!v)
 		return;
@@ -350,8 +353,8 @@ repeater_start(struct repeater *r)
 	if (e < 0) {
 		if (r->strict) {
 			log_err("repeater: upstream %s@%s:%u not usable (%s); set "
-				"repeater_disable_strict_start to start anyway",
-			    r->tgt.ups, r->tgt.host, r->tgt.port, ucl_strerror(e));
+			        "repeater_disable_strict_start to start anyway",
+			        r->tgt.ups, r->tgt.host, r->tgt.port, ucl_strerror(e));
 			return e;
 		}
 		drv_datastale(r->d);
@@ -464,8 +467,8 @@ void
 repeater_manifest(struct repeater *r, struct sandbox_manifest *m)
 {
 	static const char *const sys_files[] = {
-	    "/etc/hosts", "/etc/resolv.conf", "/etc/nsswitch.conf", "/etc/gai.conf",
-	    "/etc/ssl", "/usr/lib/ssl", "/usr/share/ca-certificates",
+	    "/etc/hosts", "/etc/resolv.conf", "/etc/nsswitch.conf",         "/etc/gai.conf",
+	    "/etc/ssl",   "/usr/lib/ssl",     "/usr/share/ca-certificates",
 	};
 
 	if (!r)

@@ -80,8 +80,8 @@ auth_fail_delay(struct server *srv, struct client *c)
 
 	if (!f || time(NULL) - f->last > UPSD_FAIL_WINDOW || f->count <= UPSD_FAIL_FREE)
 		return 0;
-	d = f->count - UPSD_FAIL_FREE;
-	d = d >= 5 ? UPSD_FAIL_DELAY_MAX : (1u << d);
+	/* Two more seconds per failure beyond the free ones, up to the cap. */
+	d = 2 * (f->count - UPSD_FAIL_FREE);
 	return d > UPSD_FAIL_DELAY_MAX ? UPSD_FAIL_DELAY_MAX : d;
 }
 

@@ -159,7 +159,7 @@ choose_statepath(struct server *srv, const struct ups_conf *uc, const char *root
 	char buf[4200];
 
 	if (!p || !*p)
-		p = uc->statepath ? uc->statepath : srv->conf->statepath;
+		p = uc->statepath ? uc->statepath : srv->conf ? srv->conf->statepath : NULL;
 	if (!p || !*p)
 		p = paths_statepath();
 	snprintf(buf, sizeof(buf), "%s%s", root ? root : "", p);
@@ -259,6 +259,24 @@ send_command(struct server *srv, const char *cmd)
 	return 0;
 }
 
+/* -c: only the state path matters, so a broken config does not stop it. */
+static int
+command_mode(struct server *srv, const struct options *o)
+{
+	struct ups_conf *uc = NULL;
+	struct ups_conf empty = {0};
+	struct conf_diag d;
+	char path[4200];
+
+	conf_diag_init(&d);
+	(void)upsd_conf_load(conf_path(srv, "upsd.conf", path, sizeof(path)), &srv->conf, &d);
+	(void)ups_conf_load(conf_path(srv, "ups.conf", path, sizeof(path)), &uc, &d);
+	conf_diag_free(&d);
+	choose_statepath(srv, uc ? uc : &empty, o->chroot_dir);
+	ups_conf_free(uc);
+	return send_command(srv, o->command);
+}
+
 static void
 write_pidfile(struct server *srv)
 {
@@ -301,6 +319,9 @@ apply_sandbox(struct server *srv, const struct options *o, struct sandbox_manife
 	(void)sandbox_manifest_add_read(m, o->chroot_dir ? srv->statepath + strlen(o->chroot_dir)
 							 : srv->statepath);
 	(void)sandbox_manifest_add_unix_connect(m, "<statepath>/<driver>-<ups>");
+	/* A CA directory is read at each client-certificate verification. */
+	if (srv->conf && srv->conf->certpath)
+		(void)sandbox_manifest_add_read(m, srv->conf->certpath);
 	for (size_t i = 0; i < srv->nlisteners; i++) {
 		const char *port = strrchr(srv->listeners[i].name, ' ');
 
@@ -461,14 +482,14 @@ main(int argc, char **argv)
 		snprintf(buf, sizeof(buf), "%s%s", srv.confdir, paths_confdir());
 		srv.confdir_full = strdup(buf);
 	}
+	if (o.command) {
+		r = command_mode(&srv, &o);
+		teardown(&srv);
+		return r;
+	}
 	if (setup(&srv, &o) < 0) {
 		teardown(&srv);
 		return 1;
-	}
-	if (o.command) {
-		r = send_command(&srv, o.command);
-		teardown(&srv);
-		return r;
 	}
 	if (o.check || o.print) {
 		if (o.check)

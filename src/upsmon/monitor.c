@@ -143,10 +143,10 @@ struct edge {
 };
 
 static const struct edge edges[] = {
-	{MF_CAL, EV_CAL, EV_NOTCAL},          {MF_OFF, EV_OFF, EV_NOTOFF},
-	{MF_BYPASS, EV_BYPASS, EV_NOTBYPASS}, {MF_ECO, EV_ECO, EV_NOTECO},
-	{MF_OVER, EV_OVER, EV_NOTOVER},       {MF_TRIM, EV_TRIM, EV_NOTTRIM},
-	{MF_BOOST, EV_BOOST, EV_NOTBOOST},
+	{MF_CAL, UPSMON_N_CAL, UPSMON_N_NOTCAL},          {MF_OFF, UPSMON_N_OFF, UPSMON_N_NOTOFF},
+	{MF_BYPASS, UPSMON_N_BYPASS, UPSMON_N_NOTBYPASS}, {MF_ECO, UPSMON_N_ECO, UPSMON_N_NOTECO},
+	{MF_OVER, UPSMON_N_OVER, UPSMON_N_NOTOVER},       {MF_TRIM, UPSMON_N_TRIM, UPSMON_N_NOTTRIM},
+	{MF_BOOST, UPSMON_N_BOOST, UPSMON_N_NOTBOOST},
 };
 
 static void
@@ -154,7 +154,7 @@ comm_alive(struct mon *m, struct mon_ups *u, int64_t now)
 {
 	u->lastpoll = now;
 	if (u->commstate == 0)
-		emit(m, EV_COMMOK, u, NULL);
+		emit(m, UPSMON_N_COMMOK, u, NULL);
 	u->commstate = 1;
 	u->nc_warned = false;
 }
@@ -164,22 +164,22 @@ line_edges(struct mon *m, struct mon_ups *u, unsigned old, unsigned new)
 {
 	if ((new & MF_OB) && !(old & MF_OB)) {
 		/* ONBATT is sent even for the first poll after start. */
-		emit(m, EV_ONBATT, u, NULL);
+		emit(m, UPSMON_N_ONBATT, u, NULL);
 		u->linestate = 0;
 	} else if ((new & MF_OL) && !(new & MF_OB) && !(old & MF_OL)) {
 		/* ONLINE is not sent for the first OL after start. */
 		if (u->linestate != -1)
-			emit(m, EV_ONLINE, u, NULL);
+			emit(m, UPSMON_N_ONLINE, u, NULL);
 		u->linestate = 1;
 	} else if ((new & MF_OL) && !(new & MF_OB) && (old & MF_OB)) {
-		emit(m, EV_ONLINE, u, NULL);
+		emit(m, UPSMON_N_ONLINE, u, NULL);
 		u->linestate = 1;
 	}
 	if ((new & MF_LB) && !(old & MF_LB))
-		emit(m, EV_LOWBATT, u, NULL);
+		emit(m, UPSMON_N_LOWBATT, u, NULL);
 	if ((new & MF_FSD) && !u->fsd_notified) {
 		log_warn("UPS [%s]: forced shutdown (FSD) is set", u->name);
-		emit(m, EV_FSD, u, NULL);
+		emit(m, UPSMON_N_FSD, u, NULL);
 		u->fsd_notified = true;
 	}
 }
@@ -189,7 +189,7 @@ repeat_edges(struct mon *m, struct mon_ups *u, unsigned new, int64_t now)
 {
 	if (new & MF_RB) {
 		if (!u->rb_warned || now - u->lastrbwarn >= SEC(m->s.rbwarntime)) {
-			emit(m, EV_REPLBATT, u, NULL);
+			emit(m, UPSMON_N_REPLBATT, u, NULL);
 			u->lastrbwarn = now;
 			u->rb_warned = true;
 		}
@@ -212,18 +212,18 @@ state_edges(struct mon *m, struct mon_ups *u, unsigned old, unsigned new, const 
 	/* ALARM and OTHER also fire again when their text changes. */
 	if (new & MF_ALARM) {
 		if (!(old & MF_ALARM) || strcmp(u->alarm, alarm) != 0)
-			emit(m, EV_ALARM, u, alarm);
+			emit(m, UPSMON_N_ALARM, u, alarm);
 		str_copy(u->alarm, alarm, sizeof(u->alarm));
 	} else if (old & MF_ALARM) {
-		emit(m, EV_NOTALARM, u, NULL);
+		emit(m, UPSMON_N_NOTALARM, u, NULL);
 		u->alarm[0] = '\0';
 	}
 	if (new & MF_OTHER) {
 		if (!(old & MF_OTHER) || strcmp(u->other, other) != 0)
-			emit(m, EV_OTHER, u, other);
+			emit(m, UPSMON_N_OTHER, u, other);
 		str_copy(u->other, other, sizeof(u->other));
 	} else if (old & MF_OTHER) {
-		emit(m, EV_NOTOTHER, u, NULL);
+		emit(m, UPSMON_N_NOTOTHER, u, NULL);
 		u->other[0] = '\0';
 	}
 }
@@ -271,13 +271,13 @@ mon_poll_failed(struct mon *m, size_t i, int64_t now)
 	if (u->commstate != 0) {
 		/* COMMBAD is the first loss, also when the first connect fails. */
 		u->commstate = 0;
-		emit(m, EV_COMMBAD, u, NULL);
+		emit(m, UPSMON_N_COMMBAD, u, NULL);
 		return;
 	}
 	if (now - u->lastpoll < SEC(m->s.nocommwarntime))
 		return;
 	if (!u->nc_warned || now - u->lastncwarn >= SEC(m->s.nocommwarntime)) {
-		emit(m, EV_NOCOMM, u, NULL);
+		emit(m, UPSMON_N_NOCOMM, u, NULL);
 		u->lastncwarn = now;
 		u->nc_warned = true;
 	}
@@ -380,7 +380,7 @@ static void
 enter_final(struct mon *m, int64_t now)
 {
 	log_err("Executing automatic power-fail shutdown");
-	emit(m, EV_SHUTDOWN, NULL, NULL);
+	emit(m, UPSMON_N_SHUTDOWN, NULL, NULL);
 	m->sd = MON_SD_FINAL;
 	m->sd_deadline = now + SEC(m->s.finaldelay);
 }
@@ -402,7 +402,7 @@ mon_fsd_sent(struct mon *m, int64_t now)
 	for (size_t i = 0; i < m->nups; i++) {
 		struct mon_ups *u = &m->ups[i];
 		if (u->primary && !u->fsd_notified) {
-			emit(m, EV_FSD, u, NULL);
+			emit(m, UPSMON_N_FSD, u, NULL);
 			u->fsd_notified = true;
 		}
 	}
@@ -421,7 +421,7 @@ mon_sync_logins(struct mon *m, int64_t now, int maxlogins)
 		return;
 	if (maxlogins > 1 && now <= m->sd_deadline) {
 		if (!m->hostsync_notified) {
-			emit(m, EV_SHUTDOWN_HOSTSYNC, NULL, NULL);
+			emit(m, UPSMON_N_SHUTDOWN_HOSTSYNC, NULL, NULL);
 			m->hostsync_notified = true;
 		}
 		return;

@@ -640,20 +640,30 @@ out:
 }
 
 void
-actions_handle(struct actions *a, struct evhttp_request *req, const char *id)
+actions_handle(struct actions *a, struct evhttp_request *req, enum actions_route route,
+    const char *id)
 {
-	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
 	bool post = evhttp_request_get_command(req) == EVHTTP_REQ_POST;
-	size_t n = strlen(path);
 
-	if (strcmp(path, "/login") == 0)
-		post ? login_post(a, req) : login_form(a, req);
-	else if (strcmp(path, "/logout") == 0)
+	switch (route) {
+	case ACTIONS_LOGIN:
+		if (post)
+			login_post(a, req);
+		else
+			login_form(a, req);
+		return;
+	case ACTIONS_LOGOUT:
 		logout_post(a, req);
-	else if (n > 8 && strcmp(path + n - 8, "/command") == 0)
-		action_post(a, req, id, JOB_INSTCMD);
-	else
-		action_post(a, req, id, JOB_SETVAR);
+		return;
+	case ACTIONS_COMMAND:
+	case ACTIONS_SET:
+		if (!id) {
+			send_page(req, 404, "Not Found", "Unknown UPS", "No such UPS.");
+			return;
+		}
+		action_post(a, req, id, route == ACTIONS_COMMAND ? JOB_INSTCMD : JOB_SETVAR);
+		return;
+	}
 }
 
 void

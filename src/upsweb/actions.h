@@ -39,8 +39,17 @@ int actions_start(struct actions *a);
 /* Stop the worker, wipe credentials, free.  NULL is fine. */
 void actions_free(struct actions *a);
 
-/* Handle /login, /logout, /ups/<id>/command, /ups/<id>/set. */
-void actions_handle(struct actions *a, struct evhttp_request *req, const char *id);
+enum actions_route {
+	ACTIONS_LOGIN,   /* GET or POST /login */
+	ACTIONS_LOGOUT,  /* POST /logout */
+	ACTIONS_COMMAND, /* POST /ups/<id>/command */
+	ACTIONS_SET,     /* POST /ups/<id>/set */
+};
+
+/* Handle one of the routes (the dispatcher decided which; id is the
+ * decoded UPS id for COMMAND and SET, NULL otherwise). */
+void actions_handle(struct actions *a, struct evhttp_request *req, enum actions_route route,
+    const char *id);
 
 /* Fill user and csrf of a render context from the request's session. */
 void actions_fill_ctx(struct actions *a, struct evhttp_request *req, struct render_ctx *c);

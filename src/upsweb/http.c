@@ -6,6 +6,8 @@
 #include "http.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,11 @@ http_add_headers(struct evhttp_request *req, const char *content_type, bool cach
 	evhttp_add_header(h, "Cross-Origin-Resource-Policy", "same-origin");
 	evhttp_add_header(h, "Permissions-Policy", "camera=(), microphone=(), geolocation=()");
 	evhttp_add_header(h, "Cache-Control", cacheable ? "public, max-age=300" : "no-store");
+	/* Served over our own TLS: tell the browser to stay on it. */
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	if (bev && bufferevent_openssl_get_ssl(bev))
+		evhttp_add_header(h, "Strict-Transport-Security", "max-age=31536000");
 }
 
 void
@@ -276,9 +283,29 @@ struct route {
 #define GET_HEAD (EVHTTP_REQ_GET | EVHTTP_REQ_HEAD)
 
 static void
-h_action(struct web *w, struct evhttp_request *req, const char *id)
+h_login(struct web *w, struct evhttp_request *req, const char *id)
 {
-	actions_handle(w->actions, req, id);
+	actions_handle(w->actions, req, ACTIONS_LOGIN, NULL);
+	(void)id;
+}
+
+static void
+h_logout(struct web *w, struct evhttp_request *req, const char *id)
+{
+	actions_handle(w->actions, req, ACTIONS_LOGOUT, NULL);
+	(void)id;
+}
+
+static void
+h_command(struct web *w, struct evhttp_request *req, const char *id)
+{
+	actions_handle(w->actions, req, ACTIONS_COMMAND, id);
+}
+
+static void
+h_set(struct web *w, struct evhttp_request *req, const char *id)
+{
+	actions_handle(w->actions, req, ACTIONS_SET, id);
 }
 
 static const struct route routes[] = {
@@ -289,10 +316,10 @@ static const struct route routes[] = {
     {"/static/", "", GET_HEAD, NEED_NOTHING, h_static},
     {"/api/v1/ups/", "/history", GET_HEAD, NEED_NOTHING, h_hist_json},
     {"/api/v1/ups/", "", GET_HEAD, NEED_NOTHING, h_ups_json},
-    {"/login", NULL, GET_HEAD | EVHTTP_REQ_POST, NEED_ACTIONS, h_action},
-    {"/logout", NULL, EVHTTP_REQ_POST, NEED_ACTIONS, h_action},
-    {"/ups/", "/command", EVHTTP_REQ_POST, NEED_COMMANDS, h_action},
-    {"/ups/", "/set", EVHTTP_REQ_POST, NEED_WRITES, h_action},
+    {"/login", NULL, GET_HEAD | EVHTTP_REQ_POST, NEED_ACTIONS, h_login},
+    {"/logout", NULL, EVHTTP_REQ_POST, NEED_ACTIONS, h_logout},
+    {"/ups/", "/command", EVHTTP_REQ_POST, NEED_COMMANDS, h_command},
+    {"/ups/", "/set", EVHTTP_REQ_POST, NEED_WRITES, h_set},
     {"/ups/", "", GET_HEAD, NEED_NOTHING, h_ups},
 };
 
@@ -334,6 +361,20 @@ route_match(const struct route *r, const char *path, char *idbuf, size_t size, c
 	return true;
 }
 
+/* evhttp writes the headers and the body separately; with Nagle's
+ * algorithm the body then waits for the client's delayed ACK (40 ms). */
+static void
+no_delay(struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+	int one = 1;
+
+	if (fd >= 0)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
 static void
 dispatch(struct evhttp_request *req, void *arg)
 {
@@ -343,6 +384,7 @@ dispatch(struct evhttp_request *req, void *arg)
 	enum evhttp_cmd_type method = evhttp_request_get_command(req);
 
 	w->requests++;
+	no_delay(req);
 	if (http_decoded_path(req, path, sizeof(path)) < 0) {
 		http_send_text(req, HTTP_BADREQUEST, "Bad Request", "bad request target");
 		return;

@@ -682,6 +682,15 @@ struct series {
 };
 
 static int
+odd_chars(const char *s)
+{
+	int n = 0;
+	for (; *s; s++)
+		n += !((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '.');
+	return n;
+}
+
+static int
 series_cmp(const void *a, const void *b)
 {
 	const struct series *x = a, *y = b;
@@ -689,7 +698,11 @@ series_cmp(const void *a, const void *b)
 	if (r)
 		return r;
 	/* Same family: keep the UPS order stable. */
-	return x->u < y->u ? -1 : x->u > y->u;
+	if (x->u != y->u)
+		return x->u < y->u ? -1 : 1;
+	/* Same UPS and metric name ("ups.load", "ups-load"): the NUT spelling
+	 * (only lower case, digits and dots) first, it is the one exported. */
+	return odd_chars(x->v->name) - odd_chars(y->v->name);
 }
 
 /* Names promtool's linter reserves for histograms and summaries. */

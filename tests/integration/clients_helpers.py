@@ -336,7 +336,7 @@ class BadServer:
         words = line.split()
         if not words:
             return True
-        if words[0] in ("USERNAME", "PASSWORD", "SET", "LOGOUT") and self.mode in ("wrongecho",):
+        if words[0] in ("USERNAME", "PASSWORD", "LOGOUT") and self.mode in ("wrongecho",):
             c.sendall(b"OK\n")
             return True
         m = self.mode

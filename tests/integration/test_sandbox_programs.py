@@ -185,3 +185,23 @@ def test_upsweb_refuses_missing_run_as_user(opendir, procs, run_user):
     assert r.returncode != 0
     err = r.stdout + r.stderr
     assert "no-such-user-upsguard" in err and "does not exist" in err, err
+
+
+def test_upsd_chroot(opendir, hook, procs, run_user):
+    """upsd -r DIR: chrooted, its paths (and Landlock rules) resolved inside DIR."""
+    require_root()
+    root = os.path.join(opendir, "root")
+    os.makedirs(root)
+    os.chmod(root, 0o755)
+    s = UpsdSetup(root, run_user)
+    env = {"NUT_CONFPATH": "/etc", "NUT_STATEPATH": "/run"}
+    env.update(hook.env)
+    p = procs.start([our_bin("upsd"), "-F", "-r", root], env=env, cwd=root, name="upsd")
+    wait_for_port(s.port)
+    conn = hook.wait("upsd", pid=p.pid)
+    assert_confined(p.pid, "upsd -r")
+    assert os.readlink("/proc/%d/root" % p.pid) == root
+    assert_allowed(conn, "open /etc/upsd.conf")  # DIR/etc/upsd.conf, seen from inside
+    assert_denied(conn, "open /etc/shadow", ("ERR ENOENT",))
+    assert_denied(conn, "write /etc/upsd.conf")
+    assert nut_request(s.port, "LIST UPS").startswith("BEGIN LIST UPS")

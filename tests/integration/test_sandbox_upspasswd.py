@@ -211,3 +211,24 @@ def test_upspasswd_follows_symlink_and_keeps_it(opendir):
     assert r.returncode == 0, r.stderr
     assert os.path.islink(link)
     assert "[viaLink]" in open(real).read()
+
+
+def test_upspasswd_then_sighup_reload_in_sandboxed_upsd(opendir, procs, run_user):
+    """The sandboxed upsd can still re-read upsd.users on SIGHUP (its
+    manifest lists the configuration directory), so a user added by
+    upspasswd logs in without a restart."""
+    require_root()
+    import signal
+    from conftest import wait_for
+    etc = os.path.join(opendir, "etc")
+    os.mkdir(etc)
+    os.chmod(etc, 0o755)
+    path = users_file(etc, 0o640, run_user[2])
+    stack = Stack(procs, opendir, run_user, path).start()
+    assert stack.login("late", "pw-late") == "ERR ACCESS-DENIED"
+    r = upspasswd(["-f", path, "-s", "-m", "secondary", "add", "late"], stdin="pw-late\n")
+    assert r.returncode == 0, r.stderr
+    stack.upsd.signal(signal.SIGHUP)
+    wait_for(lambda: stack.login("late", "pw-late") == "OK", 10,
+             what="the new user after SIGHUP")
+    assert stack.upsd.alive()

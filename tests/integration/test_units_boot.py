@@ -121,7 +121,8 @@ def test_units_run_under_systemd(tmp_path):
             if all(v == "active" for v in states.values()):
                 break
             time.sleep(0.5)
-        journal = m.run("journalctl", "-b", "--no-pager", "-n", "200").stdout
+        journal = "".join(m.run("journalctl", "-b", "--no-pager", "-n", "60", "-u", s).stdout
+                          for s in services)
         assert all(v == "active" for v in states.values()), "%r\n%s" % (states, journal)
 
         # upsc inside the container, through the server, from the driver.

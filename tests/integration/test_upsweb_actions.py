@@ -177,3 +177,16 @@ def test_open_redirect_refused(procs, workdir):
                                    "next": nxt}, cookies={"upsweb_login": pre})
         assert status == 303
         assert dict((k.lower(), v) for k, v in hdrs)["location"] == "/", nxt
+
+
+def test_encoded_paths_reach_the_same_routes(procs, workdir):
+    """Percent-encoded spellings of the action routes are decoded once and
+    handled like the plain ones (no crash, same checks)."""
+    nut, web = start(procs, workdir, ["ALLOW_COMMANDS yes", "ALLOW_WRITES yes"])
+    for path in ("/%6cogin", "/logou%74", "/ups/acme/comman%64", "/ups/%61cme/set",
+                 "/ups/acme%2Fx/set", "/ups//set", "/ups/nosuch/set"):
+        status, _, _ = request(web, "POST", path, {"csrf": "x", "var": "a", "value": "b"})
+        assert status in (303, 403, 404), (path, status)
+    status, _, page = request(web, "GET", "/%6cogin")
+    assert status == 200 and 'name="csrf"' in page
+    assert web.proc.alive()

@@ -241,3 +241,62 @@ def test_check_print_and_help(procs, workdir):
         f.write("MONITOR\n")
     r = web.run(["-t"])
     assert r.returncode == 1 and "hosts.conf:3:" in r.stderr
+
+
+def test_own_tls_when_a_certificate_is_configured(procs, workdir):
+    import http.client
+    import ssl
+    cert = os.path.join(str(workdir), "cert.pem")
+    key = os.path.join(str(workdir), "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True, timeout=60)
+    os.chmod(key, 0o644)
+    from conftest import free_port, wait_for_port
+    web = Upsweb(procs, workdir, [("ghost@127.0.0.1:%d" % free_port(), "x")],
+                 conf_lines=["CERTFILE %s" % cert, "KEYFILE %s" % key])
+    web.start(wait=False)
+    wait_for_port(web.port)
+    ctx = ssl.create_default_context(cafile=cert)
+    c = http.client.HTTPSConnection("127.0.0.1", web.port, context=ctx, timeout=5)
+    c.request("GET", "/healthz")
+    r = c.getresponse()
+    assert r.status == 200 and r.read().startswith(b"ok")
+    assert r.getheader("Strict-Transport-Security") == "max-age=31536000"
+    assert r.getheader("X-Content-Type-Options") == "nosniff"
+    c.close()
+    # Plain HTTP on the TLS port gets no page.
+    with __import__("socket").create_connection(("127.0.0.1", web.port), timeout=5) as s:
+        s.sendall(b"GET /healthz HTTP/1.0\r\n\r\n")
+        try:
+            data = s.recv(100)
+        except OSError:
+            data = b""
+        assert b"200 OK" not in data
+    # Old protocol versions are refused.
+    import warnings
+    old = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    old.check_hostname = False
+    old.verify_mode = ssl.CERT_NONE
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        old.maximum_version = ssl.TLSVersion.TLSv1_1
+    c = http.client.HTTPSConnection("127.0.0.1", web.port, context=old, timeout=5)
+    with pytest.raises((ssl.SSLError, OSError)):
+        c.request("GET", "/healthz")
+        c.getresponse()
+    c.close()
+    assert web.proc.alive()
+
+
+def test_localhost_name_reaches_an_ipv4_only_upsd(procs, workdir):
+    """'localhost' may resolve to ::1 first; NUT's upsd here listens on
+    127.0.0.1 only: upsweb tries every address of the name."""
+    seq = os.path.join(str(workdir), "acme.seq")
+    write_seq(seq, [(ONLINE, 0)])
+    nut = NutPeer(procs, workdir, {"acme": (seq, "Acme")}).start()
+    web = Upsweb(procs, workdir, [("acme@localhost:%d" % nut.port, "by name")]).start()
+    d = web.wait_json("/api/v1/ups", lambda d: d["ups"][0]["polled"])
+    d = web.wait_json("/api/v1/ups", lambda d: d["ups"][0]["reachable"], timeout=10)
+    assert d["ups"][0]["id"] == "acme@localhost:%d" % nut.port
+    assert d["ups"][0]["summary"]["battery.charge"] == 97

@@ -14,10 +14,12 @@ from upsweb_helpers import (FORCED_FLAGS, ON_BATTERY, ONLINE, OurStack, Upsweb, 
 
 @pytest.fixture
 def open_dir(procs):
-    """Torn down after procs (it depends on it): programs stop first."""
+    """A /tmp directory the run-as user can reach; the programs using it
+    are stopped before it is removed."""
     d = tempfile.mkdtemp(prefix="upsguard-web-", dir="/tmp")
     os.chmod(d, 0o755)
     yield d
+    procs.stop_all()
     shutil.rmtree(d, ignore_errors=True)
 
 

@@ -48,7 +48,7 @@ take(struct rec *r)
 	for (size_t i = 0; i < r->n; i++) {
 		if (i)
 			strcat(buf, ",");
-		strcat(buf, event_name(r->ev[i]));
+		strcat(buf, upsmon_notify_name(r->ev[i]));
 	}
 	r->n = 0;
 	return buf;
@@ -506,20 +506,13 @@ test_events(void **state)
 {
 	char buf[64];
 
-	assert_int_equal(EV_COUNT, 31);
-	for (unsigned i = 0; i < EV_COUNT; i++) {
-		assert_non_null(event_name(i));
-		assert_int_equal(event_lookup(event_name(i)), (int)i);
+	assert_int_equal(UPSMON_N_COUNT, 31);
+	for (unsigned i = 0; i < UPSMON_N_COUNT; i++) {
+		assert_non_null(upsmon_notify_name(i));
+			assert_int_equal(upsmon_notify_from_name(upsmon_notify_name(i)), (int)i);
 	}
-	assert_null(event_name(EV_COUNT));
-	assert_int_equal(event_lookup("onbatt"), -ENOENT);
-	assert_int_equal(event_parse_flags("SYSLOG+WALL+EXEC"), EVF_SYSLOG | EVF_WALL | EVF_EXEC);
-	assert_int_equal(event_parse_flags("IGNORE"), EVF_IGNORE);
-	assert_int_equal(event_parse_flags("SYSLOG+IGNORE"), EVF_IGNORE);
-	assert_int_equal(event_parse_flags("SYSLOG+"), -EINVAL);
-	assert_int_equal(event_parse_flags("+SYSLOG"), -EINVAL);
-	assert_int_equal(event_parse_flags("MAIL"), -EINVAL);
-	assert_int_equal(event_parse_flags(""), -EINVAL);
+	assert_null(upsmon_notify_name(UPSMON_N_COUNT));
+	assert_int_equal(upsmon_notify_from_name("onbatt"), -1);
 
 	event_format(buf, sizeof(buf), "UPS %s: [%s] %d%% %n %s", "u@h", "fan");
 	assert_string_equal(buf, "UPS u@h: [fan] %d% %n ");

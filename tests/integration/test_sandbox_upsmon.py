@@ -1,0 +1,166 @@
+"""upsmon's unprivileged parts ([net], [notify]) and upssched's timer
+process, measured from outside: confined after a start as root, and
+through the test hook, forbidden actions refused while the allowed ones
+(connecting to the monitored upsd, running NOTIFYCMD) still work."""
+import os
+import subprocess
+import time
+
+import pytest
+
+from conftest import DDL_DIR, free_port, our_bin, wait_for
+from nut_peer import NutPeer
+from sandbox_helpers import (HookServer, assert_allowed, assert_confined, assert_denied,
+                             proc_status, require_landlock, require_root, standard_forbidden)
+from upsmon_helpers import UpsmonEnv, upsmon_parts, write_dev
+
+
+@pytest.fixture
+def menv(run_user):
+    e = UpsmonEnv("upsmon")
+    yield e
+    e.cleanup()
+
+
+@pytest.fixture
+def hook(menv):
+    h = HookServer(menv.base)
+    yield h
+    h.close()
+
+
+def start_upsmon(procs, workdir, menv, hook):
+    dev = os.path.join(str(workdir), "ups1.dev")
+    write_dev(dev, "OL")
+    peer = NutPeer(procs, workdir, {"ups1": dev}).start()
+    menv.write_conf(["ups1@127.0.0.1:%d 1 monprimary pmpass primary" % peer.port])
+    p = menv.start(procs, env=hook.env)
+    parts = upsmon_parts(p.pid)
+    return peer, p, parts
+
+
+def test_upsmon_parts_confined(menv, hook, procs, workdir, run_user):
+    require_root()
+    peer, p, parts = start_upsmon(procs, workdir, menv, hook)
+    for tag in ("net", "notify"):
+        st = assert_confined(parts[tag], "upsmon [%s]" % tag)
+        assert st["Uid"].split()[0] == str(run_user[1])
+    # [priv] is the one process allowed to stay root (its manifest says so)
+    assert proc_status(p.pid)["Uid"].split()[0] == "0"
+
+
+def test_upsmon_net_forbidden_and_allowed(menv, hook, procs, workdir, run_user):
+    require_root()
+    require_landlock(4)
+    peer, p, parts = start_upsmon(procs, workdir, menv, hook)
+    conn = hook.wait("net", pid=parts["net"])
+    # allowed: the monitored upsd's port
+    assert_allowed(conn, "connect 127.0.0.1 %d" % peer.port)
+    # chrooted to an empty directory: nothing of the file system is visible
+    assert os.readlink("/proc/%d/root" % parts["net"]) != "/"
+    standard_forbidden(conn, connect_port=peer.port, chrooted=True)
+    assert_denied(conn, "socket netlink", ("ERR EAFNOSUPPORT",))
+    assert conn.ask("ping") is not None, "[net] died"
+
+
+def test_upsmon_notify_forbidden_and_allowed(menv, hook, procs, workdir, run_user):
+    require_root()
+    peer, p, parts = start_upsmon(procs, workdir, menv, hook)
+    conn = hook.wait("notify", pid=parts["notify"])
+    # allowed: running NOTIFYCMD
+    assert conn.ask("spawn %s" % menv.notify_script) == "OK exit 0"
+    # no network at all: TCP sockets cannot even be created
+    assert conn.ask("socket inet") == "ERR EAFNOSUPPORT"
+    assert conn.ask("connect 127.0.0.1 %d" % peer.port) == "ERR EAFNOSUPPORT"
+    assert conn.ask("bind %d" % free_port()) == "ERR EAFNOSUPPORT"
+    assert_denied(conn, "socket packet", ("ERR EAFNOSUPPORT",))
+    assert_denied(conn, "open /etc/shadow")
+    assert_denied(conn, "ptrace")
+    assert conn.ask("ping") is not None, "[notify] died"
+
+
+def write_upssched_conf(menv, script_log):
+    script = os.path.join(menv.base, "cmdscript.sh")
+    with open(script, "w") as f:
+        f.write("#!/bin/sh\necho \"$1\" >> %s\n" % script_log)
+    os.chmod(script, 0o755)
+    with open(os.path.join(menv.confdir, "upssched.conf"), "w") as f:
+        f.write("CMDSCRIPT %s\nPIPEFN %s/upssched.pipe\nLOCKFN %s/upssched.lock\n"
+                "AT ONBATT * START-TIMER keepalive 30\nAT ONBATT * START-TIMER onbatt 2\n"
+                % (script, menv.pub, menv.pub))
+
+
+def run_upssched(exe, env, cwd, msg):
+    """Run the upssched client; its output goes to a file because the timer
+    daemon it may start keeps the inherited descriptors open."""
+    out = os.path.join(cwd, "upssched.out")
+    with open(out, "ab") as f:
+        r = subprocess.run([exe, msg], env=env, stdout=f, stderr=f, timeout=20, cwd=cwd)
+    with open(out) as f:
+        return r.returncode, f.read()
+
+
+def find_timer(exe, exclude=()):
+    """Processes running our upssched binary (the timer daemon outlives its client)."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit() or int(d) in exclude:
+            continue
+        try:
+            if os.readlink("/proc/%s/exe" % d) == exe:
+                out.append(int(d))
+        except OSError:
+            pass
+    return out
+
+
+def test_upssched_timer_confined(menv, procs, run_user):
+    require_root()
+    log = os.path.join(menv.pub, "cmdscript.log")
+    write_upssched_conf(menv, log)
+    exe = os.path.realpath(our_bin("upssched"))
+    before = set(find_timer(exe))
+    env = dict(os.environ, **menv.env)
+    env.update({"UPSNAME": "ups1@localhost", "NOTIFYTYPE": "ONBATT"})
+    rc, out = run_upssched(exe, env, menv.base, "UPS ups1 on battery")
+    assert rc == 0, out
+    timers = wait_for(lambda: [p for p in find_timer(exe) if p not in before], 10,
+                      what="the upssched timer process")
+    try:
+        for pid in timers:
+            assert_confined(pid, "upssched timer")
+        # the sandboxed timer still works: the 2 s timer runs CMDSCRIPT
+        wait_for(lambda: os.path.exists(log) and "onbatt" in open(log).read(), 10,
+                 what="CMDSCRIPT run by the sandboxed timer")
+        for pid in timers:
+            assert_confined(pid, "upssched timer")
+    finally:
+        for pid in timers:
+            try:
+                os.kill(pid, 15)
+            except ProcessLookupError:
+                pass
+
+
+def test_upsmon_refuses_missing_run_as_user(menv, run_user):
+    require_root()
+    menv.write_conf(["ups1@127.0.0.1:%d 1 monprimary pmpass primary" % free_port()],
+                    extra="RUN_AS_USER no-such-user-upsguard")
+    env = dict(os.environ, **menv.env)
+    r = subprocess.run([our_bin("upsmon"), "-F"], env=env, capture_output=True, text=True,
+                       timeout=20)
+    assert r.returncode != 0
+    err = r.stdout + r.stderr
+    assert "no-such-user-upsguard" in err and "RUN_AS_USER" in err, err
+
+
+def test_upsmon_refuses_world_readable_conf(menv, run_user):
+    require_root()
+    menv.write_conf(["ups1@127.0.0.1:%d 1 monprimary pmpass primary" % free_port()])
+    os.chmod(menv.conffile, 0o644)
+    env = dict(os.environ, **menv.env)
+    r = subprocess.run([our_bin("upsmon"), "-F"], env=env, capture_output=True, text=True,
+                       timeout=20)
+    assert r.returncode != 0
+    err = r.stdout + r.stderr
+    assert "upsmon.conf" in err and "chmod" in err, err

@@ -1,0 +1,285 @@
+"""upsmon scenarios against a real upsd: NUT 2.8.0's (Debian) and ours,
+both fed by NUT's dummy-ups with .seq/.dev files.
+
+Timings are short (POLLFREQ 1, HOSTSYNC 3, FINALDELAY 1) so the whole file
+runs in a couple of minutes.  Each upsmon runs as root, so its [net] and
+[notify] drop to the run-as user; SHUTDOWNCMD is `touch <marker>`, allowed
+by a root-owned upswrap filter and by nothing else.
+"""
+import os
+import signal
+import time
+
+import pytest
+
+from conftest import nut_request, wait_for
+from nut_peer import NutPeer
+from upsmon_helpers import UpsmonEnv, upsmon_parts, write_dev, write_seq
+
+
+@pytest.fixture
+def menv(run_user):
+    envs = []
+
+    def make(name="upsmon"):
+        e = UpsmonEnv(name)
+        envs.append(e)
+        return e
+    yield make
+    for e in envs:
+        e.cleanup()
+
+
+def nut_server(procs, workdir, upses):
+    return NutPeer(procs, workdir, upses).start()
+
+
+def peer_file(peer, ups):
+    """The peer's own copy of a UPS's .dev/.seq file (NutPeer copies them)."""
+    return peer.upses[ups][0]
+
+
+def status(port, ups):
+    return nut_request(port, "GET VAR %s ups.status" % ups)
+
+
+def test_primary_shutdown_on_low_battery(procs, workdir, menv):
+    """OL -> OB -> OB LB: the primary sets FSD, runs SHUTDOWNCMD and writes
+    POWERDOWNFLAG with NUT's magic."""
+    seq = os.path.join(str(workdir), "fail.seq")
+    write_seq(seq, [("OL", 4), ("OB", 3), ("OB LB", 1)])
+    peer = nut_server(procs, workdir, {"ups1": seq})
+    e = menv()
+    e.write_conf(["ups1@127.0.0.1:%d 1 monprimary pmpass primary" % peer.port])
+    p = e.start(procs)
+    e.wait_event("ONBATT")
+    e.wait_event("LOWBATT")
+    e.wait_shutdown()
+    assert "FSD" in status(peer.port, "ups1")
+    types = e.types()
+    assert types.index("ONBATT") < types.index("LOWBATT") < types.index("FSD") < \
+        types.index("SHUTDOWN")
+    assert "ONLINE" not in types  # not for the first OL
+    with open(e.pdflag) as f:
+        assert f.read() == "upsmon-shutdown-file"
+    # the whole message is argv[1]; UPSNAME names the MONITOR line
+    ev = [x for x in e.events() if x[0] == "ONBATT"][0]
+    assert ev[1] == "ups1@127.0.0.1" and ev[2] == "1" and ev[3] == "UPS ups1@127.0.0.1 on battery"
+    # upsmon -K sees the flag
+    import subprocess
+    from conftest import our_bin
+    r = subprocess.run([our_bin("upsmon"), "-K"], env=dict(os.environ, **e.env))
+    assert r.returncode == 0
+    wait_for(lambda: not p.alive(), 10, what="upsmon to exit after SHUTDOWNCMD (SHUTDOWNEXIT yes)")
+
+
+def test_secondary_and_hostsync(procs, workdir, menv):
+    """Primary and secondary on one UPS: the secondary shuts down on FSD and
+    logs out; the primary waits for that (NUMLOGINS <= 1, well before
+    HOSTSYNC) and then shuts down itself."""
+    seq = os.path.join(str(workdir), "fail.seq")
+    write_seq(seq, [("OL", 5), ("OB", 2), ("OB LB", 1)])
+    peer = nut_server(procs, workdir, {"ups1": seq})
+    prim, sec = menv("primary"), menv("secondary")
+    prim.write_conf(["ups1@127.0.0.1:%d 1 monprimary pmpass primary" % peer.port], hostsync=15)
+    sec.write_conf(["ups1@127.0.0.1:%d 1 monsecondary smpass secondary" % peer.port],
+                   hostsync=15, finaldelay=2)
+    prim.start(procs)
+    sec.start(procs)
+    wait_for(lambda: nut_request(peer.port, "GET NUMLOGINS ups1") == "NUMLOGINS ups1 2", 10,
+             what="both upsmon sessions")
+    sec.wait_shutdown(30)
+    t_sec = time.time()
+    prim.wait_shutdown(30)
+    t_prim = time.time()
+    assert "FSD" in sec.types() and "SHUTDOWN" in sec.types()
+    assert "SHUTDOWN_HOSTSYNC" in prim.types()
+    assert os.stat(sec.marker).st_mtime <= os.stat(prim.marker).st_mtime
+    fsd_seen = os.stat(sec.marker).st_mtime
+    # the primary did not simply time out: it went on soon after the secondary left
+    assert t_prim - t_sec < 10, "primary waited the full HOSTSYNC"
+    assert os.stat(prim.marker).st_mtime - fsd_seen < 12
+
+
+def test_secondary_waits_for_primary_then_fsd(procs, workdir, menv):
+    """A secondary seeing OB LB waits (HOSTSYNC) for the primary's FSD; an
+    FSD set by an admin makes it shut down at once."""
+    dev = os.path.join(str(workdir), "ups1.dev")
+    write_dev(dev, "OB LB")
+    peer = nut_server(procs, workdir, {"ups1": dev})
+    dev = peer_file(peer, "ups1")
+    sec = menv("secondary")
+    sec.write_conf(["ups1@127.0.0.1:%d 1 monsecondary smpass secondary" % peer.port],
+                   hostsync=30)
+    sec.start(procs)
+    sec.wait_event("LOWBATT")
+    time.sleep(3)
+    assert not sec.shut_down()
+    import socket
+    with socket.create_connection(("127.0.0.1", peer.port), timeout=3) as s:
+        s.sendall(b"USERNAME admin\nPASSWORD secret\nFSD ups1\n")
+        buf = b""
+        while buf.count(b"\n") < 3:
+            buf += s.recv(1024)
+        assert buf.splitlines()[2].startswith(b"OK FSD-SET")
+    sec.wait_shutdown(15)
+    assert "FSD" in sec.types()
+
+
+def test_brief_blip_shuts_nothing_down(procs, workdir, menv):
+    seq = os.path.join(str(workdir), "blip.seq")
+    write_seq(seq, [("OL", 4), ("OB", 2), ("OL", 1)])
+    peer = nut_server(procs, workdir, {"ups1": seq})
+    e = menv()
+    e.write_conf(["ups1@127.0.0.1:%d 1 monprimary pmpass primary" % peer.port])
+    p = e.start(procs)
+    e.wait_event("ONBATT")
+    e.wait_event("ONLINE")
+    time.sleep(3)
+    assert not e.shut_down() and p.alive()
+    assert "FSD" not in status(peer.port, "ups1")
+
+
+def test_deadtime_promotes_silent_on_battery(procs, workdir, menv):
+    """OB, then upsd goes away: after DEADTIME the UPS counts as OB LB."""
+    dev = os.path.join(str(workdir), "ups1.dev")
+    write_dev(dev, "OB")
+    peer = nut_server(procs, workdir, {"ups1": dev})
+    dev = peer_file(peer, "ups1")
+    e = menv()
+    e.write_conf(["ups1@127.0.0.1:%d 1 monprimary pmpass primary" % peer.port], deadtime=4)
+    e.start(procs)
+    e.wait_event("ONBATT")
+    peer.upsd.stop()
+    t0 = time.monotonic()
+    e.wait_event("COMMBAD")
+    e.wait_shutdown(20)
+    assert time.monotonic() - t0 >= 3.0, "shut down before DEADTIME"
+
+
+def test_deadtime_not_on_line(procs, workdir, menv):
+    dev = os.path.join(str(workdir), "ups1.dev")
+    write_dev(dev, "OL")
+    peer = nut_server(procs, workdir, {"ups1": dev})
+    dev = peer_file(peer, "ups1")
+    e = menv()
+    e.write_conf(["ups1@127.0.0.1:%d 1 monprimary pmpass primary" % peer.port], deadtime=2)
+    e.start(procs)
+    wait_for(lambda: nut_request(peer.port, "GET NUMLOGINS ups1") == "NUMLOGINS ups1 1", 10)
+    peer.upsd.stop()
+    e.wait_event("COMMBAD")
+    time.sleep(4)
+    assert not e.shut_down()
+
+
+def test_nocomm_commbad_commok(procs, workdir, menv):
+    dev = os.path.join(str(workdir), "ups1.dev")
+    write_dev(dev, "OL")
+    peer = nut_server(procs, workdir, {"ups1": dev})
+    dev = peer_file(peer, "ups1")
+    e = menv()
+    e.write_conf(["ups1@127.0.0.1:%d 1 monprimary pmpass primary" % peer.port],
+                 extra="NOCOMMWARNTIME 2")
+    e.start(procs)
+    wait_for(lambda: nut_request(peer.port, "GET NUMLOGINS ups1") == "NUMLOGINS ups1 1", 10)
+    port = peer.port
+    peer.upsd.stop()
+    e.wait_event("COMMBAD")
+    e.wait_event("NOCOMM", 10)
+    e.wait_event("NOCOMM", 10, count=2)  # repeats every NOCOMMWARNTIME
+    assert e.types().count("COMMBAD") == 1
+    peer.start_upsd(port)
+    e.wait_event("COMMOK", 15)
+    assert "COMMOK" not in e.types()[:e.types().index("COMMBAD")]  # not at start-up
+    assert not e.shut_down()
+
+
+def test_replbatt_repeats(procs, workdir, menv):
+    dev = os.path.join(str(workdir), "ups1.dev")
+    write_dev(dev, "OL RB")
+    peer = nut_server(procs, workdir, {"ups1": dev})
+    dev = peer_file(peer, "ups1")
+    e = menv()
+    e.write_conf(["ups1@127.0.0.1:%d 1 monprimary pmpass primary" % peer.port],
+                 extra="RBWARNTIME 2")
+    e.start(procs)
+    e.wait_event("REPLBATT")
+    e.wait_event("REPLBATT", 10, count=3)
+    ev = [x for x in e.events() if x[0] == "REPLBATT"][0]
+    assert ev[3] == "UPS ups1@127.0.0.1 battery needs to be replaced"
+
+
+def test_upsd_restart_while_on_battery(procs, workdir, menv):
+    """upsd restarts within DEADTIME while OB: nothing shuts down; the
+    session is re-established; a later OB LB still shuts down."""
+    dev = os.path.join(str(workdir), "ups1.dev")
+    write_dev(dev, "OB")
+    peer = nut_server(procs, workdir, {"ups1": dev})
+    dev = peer_file(peer, "ups1")
+    e = menv()
+    e.write_conf(["ups1@127.0.0.1:%d 1 monprimary pmpass primary" % peer.port], deadtime=8)
+    e.start(procs)
+    e.wait_event("ONBATT")
+    port = peer.port
+    peer.upsd.stop()
+    e.wait_event("COMMBAD")
+    peer.start_upsd(port)
+    e.wait_event("COMMOK", 15)
+    wait_for(lambda: nut_request(port, "GET NUMLOGINS ups1") == "NUMLOGINS ups1 1", 10,
+             what="upsmon logged in again")
+    time.sleep(2)
+    assert not e.shut_down()
+    assert e.types().count("ONBATT") == 1
+    write_dev(dev, "OB LB")
+    e.wait_shutdown(20)
+    assert "FSD" in status(port, "ups1")
+
+
+@pytest.mark.parametrize("case", ["two-needed", "one-enough", "weighted"])
+def test_minsupplies_power_values(procs, workdir, menv, case):
+    a = os.path.join(str(workdir), "a.dev")
+    b = os.path.join(str(workdir), "b.dev")
+    write_dev(a, "OL")
+    write_dev(b, "OL")
+    peer = nut_server(procs, workdir, {"upsa": a, "upsb": b})
+    a, b = peer_file(peer, "upsa"), peer_file(peer, "upsb")
+    pv = {"two-needed": (1, 1, 2), "one-enough": (1, 1, 1), "weighted": (2, 1, 2)}[case]
+    e = menv()
+    e.write_conf(["upsa@127.0.0.1:%d %d monprimary pmpass primary" % (peer.port, pv[0]),
+                  "upsb@127.0.0.1:%d %d monprimary pmpass primary" % (peer.port, pv[1])],
+                 extra="MINSUPPLIES %d" % pv[2])
+    e.start(procs)
+    wait_for(lambda: nut_request(peer.port, "GET NUMLOGINS upsb") == "NUMLOGINS upsb 1", 10)
+    write_dev(b, "OB LB")
+    e.wait_event("LOWBATT")
+    if case == "two-needed":
+        e.wait_shutdown(15)
+        return
+    # upsa alone carries MINSUPPLIES: no shutdown while it is on line
+    time.sleep(4)
+    assert not e.shut_down()
+    write_dev(a, "OB LB")
+    e.wait_shutdown(15)
+
+
+def test_notifycmd_gets_one_literal_argument(procs, workdir, menv):
+    """Shell metacharacters in NOTIFYMSG and in the device's alarm text reach
+    NOTIFYCMD as one literal argument; no shell ever runs them."""
+    pwned = os.path.join("/tmp", "upsguard-pwned-%d" % os.getpid())
+    dev = os.path.join(str(workdir), "ups1.dev")
+    alarm = "$(touch %s); \\\"q\\\" 'x' `id` && echo ;" % pwned
+    write_dev(dev, "OL ALARM", {"ups.alarm": '"%s"' % alarm})
+    peer = nut_server(procs, workdir, {"ups1": dev})
+    dev = peer_file(peer, "ups1")
+    e = menv()
+    msg = 'UPS %s: $(touch ' + pwned + ') \\"quoted\\" ; rm -rf / #x [%s]'
+    e.write_conf(["ups1@127.0.0.1:%d 1 monprimary pmpass primary" % peer.port],
+                 extra='NOTIFYMSG ALARM "%s"' % msg.replace("#", "\\#"))
+    e.start(procs)
+    e.wait_event("ALARM")
+    ev = [x for x in e.events() if x[0] == "ALARM"][0]
+    assert ev[2] == "1", "NOTIFYCMD got %s arguments" % ev[2]
+    expect_alarm = alarm.replace('\\"', '"')
+    assert ev[3] == ('UPS ups1@127.0.0.1: $(touch %s) "quoted" ; rm -rf / #x [%s]'
+                     % (pwned, expect_alarm))
+    assert not os.path.exists(pwned)
