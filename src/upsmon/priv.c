@@ -121,7 +121,7 @@ net_message(struct priv_ctx *ctx, bool *done)
 	else if (r == 0 && *done)
 		return 0; /* [net] finished after the shutdown */
 	else if (r == 0)
-		log_err("[net] process closed its channel: exiting without shutting down");
+		log_err("[net] process died (channel closed): exiting without shutting down");
 	else
 		log_err("bad message from [net] (%s): ending", strerror(-r));
 	return 1;

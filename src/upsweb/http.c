@@ -6,6 +6,8 @@
 #include "http.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <stdlib.h>
 #include <string.h>
@@ -359,6 +361,20 @@ route_match(const struct route *r, const char *path, char *idbuf, size_t size, c
 	return true;
 }
 
+/* evhttp writes the headers and the body separately; with Nagle's
+ * algorithm the body then waits for the client's delayed ACK (40 ms). */
+static void
+no_delay(struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+	int one = 1;
+
+	if (fd >= 0)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
 static void
 dispatch(struct evhttp_request *req, void *arg)
 {
@@ -368,6 +384,7 @@ dispatch(struct evhttp_request *req, void *arg)
 	enum evhttp_cmd_type method = evhttp_request_get_command(req);
 
 	w->requests++;
+	no_delay(req);
 	if (http_decoded_path(req, path, sizeof(path)) < 0) {
 		http_send_text(req, HTTP_BADREQUEST, "Bad Request", "bad request target");
 		return;

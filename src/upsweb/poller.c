@@ -81,17 +81,29 @@ cache_add(struct cache_set *s, const char *name, const char *desc, const char *t
 }
 
 static void
-resolve(const char *host, char *out, size_t size)
+resolve(const char *host, struct poller_target *t)
 {
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
 
-	str_copy(out, host, size);
-	if (getaddrinfo(host, NULL, &hints, &res) != 0 || !res)
-		return;
-	if (getnameinfo(res->ai_addr, res->ai_addrlen, out, (socklen_t)size, NULL, 0,
-		NI_NUMERICHOST) != 0)
-		str_copy(out, host, size);
-	freeaddrinfo(res);
+	t->naddrs = 0;
+	if (getaddrinfo(host, NULL, &hints, &res) == 0) {
+		for (struct addrinfo *ai = res; ai && t->naddrs < POLLER_MAX_ADDRS; ai = ai->ai_next) {
+			char *out = t->addrs[t->naddrs];
+			if (getnameinfo(ai->ai_addr, ai->ai_addrlen, out, POLLER_ADDR_MAX, NULL, 0,
+				NI_NUMERICHOST) != 0)
+				continue;
+			bool dup = false;
+			for (size_t k = 0; k < t->naddrs; k++)
+				dup |= strcmp(t->addrs[k], out) == 0;
+			if (!dup)
+				t->naddrs++;
+		}
+		freeaddrinfo(res);
+	}
+	if (t->naddrs == 0) {
+		str_copy(t->addrs[0], host, POLLER_ADDR_MAX);
+		t->naddrs = 1;
+	}
 }
 
 int
@@ -103,7 +115,7 @@ poller_init(struct poller *p, struct model *m, const struct ucl_options *opts, i
 		p->opts = *opts;
 	p->pollfreq = pollfreq;
 	for (size_t i = 0; i < m->nups; i++) {
-		resolve(m->ups[i].host, p->t[i].addr, sizeof(p->t[i].addr));
+		resolve(m->ups[i].host, &p->t[i]);
 		p->t[i].cache = calloc(1, sizeof(*p->t[i].cache));
 		if (!p->t[i].cache)
 			return -ENOMEM;
@@ -116,7 +128,7 @@ poller_init(struct poller *p, struct model *m, const struct ucl_options *opts, i
 const char *
 poller_addr(const struct poller *p, size_t i)
 {
-	return p->t[i].addr;
+	return p->t[i].addrs[p->t[i].cur];
 }
 
 /* Descriptions and type of a variable, from the cache or from upsd. */
@@ -200,7 +212,14 @@ poll_one(struct poller *p, size_t i)
 	if (!t->conn) {
 		struct ucl_options o = p->opts;
 		o.tls_name = o.tls_name ? o.tls_name : u->host;
-		r = ucl_connect(&t->conn, t->addr, u->port, &o, err);
+		r = -ENOENT;
+		for (size_t k = 0; k < t->naddrs && r < 0; k++) {
+			size_t a = (t->cur + k) % t->naddrs;
+			err[0] = '\0';
+			r = ucl_connect(&t->conn, t->addrs[a], u->port, &o, err);
+			if (r == 0)
+				t->cur = a;
+		}
 		if (r < 0) {
 			model_fail(p->model, i, err[0] ? err : ucl_strerror(r), now_s());
 			return;

@@ -16,9 +16,14 @@
 #include "client/upsclient.h"
 
 #define POLLER_ADDR_MAX 64 /* numeric address text */
+#define POLLER_MAX_ADDRS 4 /* addresses kept per host name */
 
 struct poller_target {
-	char addr[POLLER_ADDR_MAX]; /* resolved before the sandbox closes DNS */
+	/* Resolved at start-up, before the sandbox closes the resolver's
+	 * files; tried in order ("localhost" is often ::1, then 127.0.0.1),
+	 * starting with the one that worked last. */
+	char addrs[POLLER_MAX_ADDRS][POLLER_ADDR_MAX];
+	size_t naddrs, cur;
 	struct ucl_conn *conn;
 	struct poller_cache *cache;
 };
@@ -35,13 +40,13 @@ struct poller {
 	bool stop, kick;
 };
 
-/* Prepare: resolve every UPS's host to a numeric address (getaddrinfo, so
+/* Prepare: resolve every UPS's host to numeric addresses (getaddrinfo, so
  * before the sandbox).  A host that does not resolve keeps its name and is
  * reported unreachable at each poll.  Returns 0 or -ENOMEM. */
 int poller_init(struct poller *p, struct model *m, const struct ucl_options *opts,
     int pollfreq);
 
-/* The address poller_init() chose for UPS i (for the sandbox manifest). */
+/* The address of UPS i that worked last (or the first one). */
 const char *poller_addr(const struct poller *p, size_t i);
 
 /* Start the thread (after the sandbox). Returns 0 or -errno. */

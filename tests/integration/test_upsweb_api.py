@@ -287,3 +287,16 @@ def test_own_tls_when_a_certificate_is_configured(procs, workdir):
         c.getresponse()
     c.close()
     assert web.proc.alive()
+
+
+def test_localhost_name_reaches_an_ipv4_only_upsd(procs, workdir):
+    """'localhost' may resolve to ::1 first; NUT's upsd here listens on
+    127.0.0.1 only: upsweb tries every address of the name."""
+    seq = os.path.join(str(workdir), "acme.seq")
+    write_seq(seq, [(ONLINE, 0)])
+    nut = NutPeer(procs, workdir, {"acme": (seq, "Acme")}).start()
+    web = Upsweb(procs, workdir, [("acme@localhost:%d" % nut.port, "by name")]).start()
+    d = web.wait_json("/api/v1/ups", lambda d: d["ups"][0]["polled"])
+    d = web.wait_json("/api/v1/ups", lambda d: d["ups"][0]["reachable"], timeout=10)
+    assert d["ups"][0]["id"] == "acme@localhost:%d" % nut.port
+    assert d["ups"][0]["summary"]["battery.charge"] == 97
