@@ -4,6 +4,7 @@ against our upsd, for every device dump of the shared DDL set (NUT's
 dummy-ups drivers, all in one upsd) plus a fake driver with ENUM and RANGE
 variables and commands.
 """
+import concurrent.futures
 import json
 import os
 import shutil
@@ -34,23 +35,33 @@ def test_ddl_set_is_there():
     assert len(DEVS) >= 40, "expected the 40 shared DDL dumps in %s" % DDL_DIR
 
 
+def each_device(fn):
+    """fn(ups) for every UPS, a few at a time (each runs both clients)."""
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        list(pool.map(fn, sorted(UPSES) + ["fake"]))
+
+
 @pytest.mark.parametrize("server", ["nut", "ours"])
 def test_upsc_every_device(servers, server):
     port = dict(servers.ports())[server]
-    for ups in sorted(UPSES) + ["fake"]:
+
+    def check(ups):
         rc, out, _, _ = same("upsc", "%s@127.0.0.1:%d" % (ups, port))
-        assert rc == 0 and "ups.status: " in out or "device.type: pdu" in out or out, ups
+        assert rc == 0 and ": " in out, ups
         # one variable, and one spelled in upper case (the server echoes it)
         same("upsc", "%s@127.0.0.1:%d" % (ups, port), "driver.name")
         same("upsc", "%s@127.0.0.1:%d" % (ups, port), "DRIVER.NAME")
+    each_device(check)
 
 
 @pytest.mark.parametrize("server", ["nut", "ours"])
 def test_upsrw_and_upscmd_every_device(servers, server):
     port = dict(servers.ports())[server]
-    for ups in sorted(UPSES) + ["fake"]:
+
+    def check(ups):
         same("upsrw", "%s@127.0.0.1:%d" % (ups, port))
         same("upscmd", "-l", "%s@127.0.0.1:%d" % (ups, port))
+    each_device(check)
 
 
 @pytest.mark.parametrize("server", ["nut", "ours"])
