@@ -185,28 +185,39 @@ def test_nut_dummy_ups_tracking(servers, server):
 
 @pytest.mark.parametrize("server", ["nut", "ours"])
 def test_upsc_json(servers, server):
-    """-j: the JSON shapes of NUT 2.8.5 (object, array, string, error)."""
+    """-j: NUT 2.8.5's JSON layouts (object, array, string, error objects)."""
     port = dict(servers.ports())[server]
     host = "127.0.0.1:%d" % port
     rc, out, err = ours("upsc", "-j", "fake@" + host)
     assert rc == 0
     data = json.loads(out)
     rc2, text, _ = nut("upsc", "fake@" + host)
-    assert data == dict(l.split(": ", 1) for l in text.splitlines())
-    assert out.startswith('{\n  "')
+    pairs = [l.split(": ", 1) for l in text.splitlines()]
+    assert data == dict(pairs)
+    # the exact layout: "{\n", '  "k": "v"' joined by ",\n", "\n}\n"
+    assert out == "{\n" + ",\n".join("  %s: %s" % (json.dumps(k), json.dumps(v))
+                                      for k, v in pairs) + "\n}\n"
     rc, out, err = ours("upsc", "-j", "-l", host)
-    assert json.loads(out) == sorted(list(UPSES) + ["fake"]) or \
-        sorted(json.loads(out)) == sorted(list(UPSES) + ["fake"])
+    names = nut("upsc", "-l", host)[1].split()
+    assert out == "[\n" + ",\n".join("  " + json.dumps(n) for n in names) + "\n]\n"
     rc, out, err = ours("upsc", "-j", "-L", host)
     assert json.loads(out)["fake"] == "Fake UPS"
     rc, out, err = ours("upsc", "-j", "fake@" + host, "ups.mfr")
+    assert out == '"Fake \\"quoted\\" # maker"\n'
     assert json.loads(out) == 'Fake "quoted" # maker'
+    # errors: one line for a single value, three for the variable list
     rc, out, err = ours("upsc", "-j", "fake@" + host, "ups.nosuch")
-    assert rc == 1
-    assert out == '{\n  "error": "Variable not supported by UPS"\n}\n'
+    assert (rc, out) == (1, '{"error": "Variable not supported by UPS"}\n')
     assert "Error: Variable not supported by UPS" in err
+    rc, out, err = ours("upsc", "-j", "nosuch@" + host)
+    assert (rc, out) == (1, '{\n  "error": "Unknown UPS"\n}\n')
+    rc, out, err = ours("upsc", "-j", "fake@127.0.0.1:%d" % free_port())
+    assert (rc, out) == (1, '{"error": "Connection failure: Connection refused"}\n')
+    rc, out, err = ours("upsc", "-j", "ups@")
+    assert rc == 1 and json.loads(out) == {
+        "error": "invalid UPS definition.\nRequired format: upsname[@hostname[:port]]"}
     rc, out, err = ours("upsc", "-j", "-c", "fake@" + host)
     if rc == 0:
-        assert json.loads(out) == []
+        assert out == "[\n\n]\n"  # NUT 2.8.5 prints an empty list this way
     else:
-        assert server == "ours" and json.loads(out) == {"error": "Access denied"}
+        assert server == "ours" and out == '{"error": "Access denied"}\n'
