@@ -10,6 +10,8 @@
 #ifndef UPSGUARD_UPSD_H
 #define UPSGUARD_UPSD_H
 
+#include "config.h"
+
 #include <event2/event.h>
 #include <event2/event_struct.h>
 #include <netinet/in.h>
