@@ -92,9 +92,9 @@ class Servers:
             os.chmod(os.path.join(d, "upsd.users"), 0o640)
         os.chown(os.path.join(ours, "upsd.users"), 0, pwd.getpwnam("upsguard").pw_gid)
         with open(os.path.join(nut, "upsd.conf"), "w") as f:
-            f.write("LISTEN 127.0.0.1 %d\nMAXCONN 30000\n" % self.nut_port)
+            f.write("LISTEN 127.0.0.1 %d\nMAXCONN 19500\n" % self.nut_port)
         with open(os.path.join(ours, "upsd.conf"), "w") as f:
-            f.write("LISTEN 127.0.0.1 %d\nMAXCONN 30000\nANONYMOUS_READ any\n"
+            f.write("LISTEN 127.0.0.1 %d\nMAXCONN 19500\nANONYMOUS_READ any\n"
                     "CLIENT_TIMEOUT 600\n" % self.our_port)
         env_nut = dict(os.environ, NUT_CONFPATH=nut, NUT_STATEPATH=nut)
         env_ours = dict(os.environ, NUT_CONFPATH=ours, NUT_STATEPATH=nut)
@@ -107,13 +107,20 @@ class Servers:
         os.chown(sock, pw.pw_uid, pw.pw_gid)
         self.nut = self.start(["/lib/nut/upsd", "-F", "-u", "root"], env_nut)
         self.ours = self.start([os.path.join(build, "src", "upsd", "upsd"), "-F"], env_ours)
-        for port in (self.nut_port, self.our_port):
-            wait_port(port)
-            wait_data(port, "dummy")
+        try:
+            for port in (self.nut_port, self.our_port):
+                wait_port(port)
+                wait_data(port, "dummy")
+        except RuntimeError:
+            for name in os.listdir(self.dir):
+                if name.endswith(".log"):
+                    print("--- %s\n%s" % (name, open(os.path.join(self.dir, name)).read()))
+            self.stop()
+            raise
 
     def start(self, argv, env):
-        p = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             start_new_session=True)
+        log = open(os.path.join(self.dir, "%d-%s.log" % (len(self.procs), os.path.basename(argv[0]))), "w")
+        p = subprocess.Popen(argv, env=env, stdout=log, stderr=log, start_new_session=True)
         self.procs.append(p)
         return p
 
