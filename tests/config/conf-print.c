@@ -15,16 +15,16 @@
 #include "conf/upsmon_conf.h"
 #include "conf/upssched_conf.h"
 
-#define LOADER(prefix)                                                                    \
-	static int load_##prefix(const char *path, struct conf_diag *d)                   \
-	{                                                                                 \
-		struct prefix *c;                                                         \
-		int r = prefix##_load(path, &c, d);                                       \
-		if (r < 0)                                                                \
-			return r;                                                         \
-		prefix##_print(stdout, c);                                                \
-		prefix##_free(c);                                                         \
-		return 0;                                                                 \
+#define LOADER(prefix)                                                                             \
+	static int load_##prefix(const char *path, struct conf_diag *d)                            \
+	{                                                                                          \
+		struct prefix *c;                                                                  \
+		int r = prefix##_load(path, &c, d);                                                \
+		if (r < 0)                                                                         \
+			return r;                                                                  \
+		prefix##_print(stdout, c);                                                         \
+		prefix##_free(c);                                                                  \
+		return 0;                                                                          \
 	}
 
 LOADER(ups_conf)
@@ -38,8 +38,8 @@ static const struct {
 	const char *type;
 	int (*load)(const char *path, struct conf_diag *d);
 } types[] = {
-    {"ups.conf", load_ups_conf},         {"upsd.conf", load_upsd_conf},
-    {"upsd.users", load_upsd_users},     {"upsmon.conf", load_upsmon_conf},
+    {"ups.conf", load_ups_conf},           {"upsd.conf", load_upsd_conf},
+    {"upsd.users", load_upsd_users},       {"upsmon.conf", load_upsmon_conf},
     {"upssched.conf", load_upssched_conf}, {"hosts.conf", load_hosts_conf},
 };
 

@@ -37,7 +37,7 @@ def start_probe(procs, hook, *args, env=None):
     e = dict(hook.env)
     e.update(env or {})
     p = procs.start([our_bin("sandbox-probe")] + list(args), env=e)
-    conn = hook.wait("probe")
+    conn = hook.wait("probe", pid=p.pid)
     wait_for(lambda: "sandbox:" in p.output(), what="probe report")
     return p, conn
 
@@ -119,6 +119,23 @@ def test_probe_fork_not_allowed(hook, procs, run_user):
     p, conn = start_probe(procs, hook, "-s", "event")
     assert conn.ask("spawn /bin/true") == "ERR EPERM"
     assert p.alive()
+
+
+def test_probe_file_write_calls_fail_softly(opendir, hook, procs, run_user):
+    """Without the file-write group, unlink fails with EPERM (a pid file
+    removed at exit must not become a SIGSYS death); with it, Landlock
+    still limits where."""
+    require_root()
+    victim = opendir / "victim"
+    victim.write_text("x")
+    os.chmod(opendir, 0o777)
+    p, conn = start_probe(procs, hook, "-w", str(opendir))
+    assert conn.ask("unlink %s" % victim) == "ERR EPERM"
+    assert victim.exists() and p.alive()
+    procs.started[-1].stop()
+    p2, conn2 = start_probe(procs, hook, "-s", "file-write", "-w", str(opendir / "sub"))
+    assert_denied(conn2, "unlink %s" % victim)
+    assert victim.exists()
 
 
 def test_probe_seccomp_log_mode_does_not_kill(hook, procs, run_user):

@@ -66,13 +66,15 @@ match(const char *rule, const char *addr)
 static void
 test_net_parse(void **state)
 {
-	static const char *const good[] = {"10.0.0.0/8", "192.0.2.1", "0.0.0.0/0", "::1",
-					   "2001:db8::/32", "[fe80::]/10", "[::1]", "::/0",
-					   "::ffff:192.0.2.0/120", "192.168.1.128/25"};
-	static const char *const bad[] = {"10.0.0.1/8", "10.0.0.0/33", "::1/129", "1.2.3.4/",
-					  "1.2.3.4/-1", "1.2.3.4/+8", "1.2.3.4/8x", " 1.2.3.4",
-					  "[1.2.3.4]", "[::1", "host.example", "", "300.1.1.1",
-					  "1.2.3", "2001:db8::1/32", "10.0.0.0/8/8"};
+	static const char *const good[] = {
+	    "10.0.0.0/8",           "192.0.2.1",       "0.0.0.0/0", "::1",
+	    "2001:db8::/32",        "[fe80::]/10",     "[::1]",     "::/0",
+	    "::ffff:192.0.2.0/120", "192.168.1.128/25"};
+	static const char *const bad[] = {
+	    "10.0.0.1/8", "10.0.0.0/33", "::1/129",        "1.2.3.4/",
+	    "1.2.3.4/-1", "1.2.3.4/+8",  "1.2.3.4/8x",     " 1.2.3.4",
+	    "[1.2.3.4]",  "[::1",        "host.example",   "",
+	    "300.1.1.1",  "1.2.3",       "2001:db8::1/32", "10.0.0.0/8/8"};
 	struct conf_net net;
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
@@ -89,9 +91,9 @@ static void
 test_net_format(void **state)
 {
 	static const char *const pairs[][2] = {
-	    {"10.0.0.0/8", "10.0.0.0/8"},   {"192.0.2.1/32", "192.0.2.1"},
-	    {"[fe80::]/10", "fe80::/10"},    {"2001:DB8::/32", "2001:db8::/32"},
-	    {"::1/128", "::1"},             {"0.0.0.0/0", "0.0.0.0/0"},
+	    {"10.0.0.0/8", "10.0.0.0/8"}, {"192.0.2.1/32", "192.0.2.1"},
+	    {"[fe80::]/10", "fe80::/10"}, {"2001:DB8::/32", "2001:db8::/32"},
+	    {"::1/128", "::1"},           {"0.0.0.0/0", "0.0.0.0/0"},
 	};
 	char buf[CONF_NET_STRLEN];
 	struct conf_net net;
@@ -197,17 +199,17 @@ users_of(const char *text)
 static void
 test_users_rights(void **state)
 {
-	struct upsd_users *c = users_of("[p]\n password = x\n upsmon primary\n"
-					"[s]\n password = x\n upsmon = slave\n"
-					"[a]\n password = x\n actions = set\n instcmds = Beeper.Toggle\n"
-					"[all]\n password = $6$salt$hash\n instcmds = all\n"
-					"[Case]\n password = y\n");
+	struct upsd_users *c =
+	    users_of("[p]\n password = x\n upsmon primary\n"
+	             "[s]\n password = x\n upsmon = slave\n"
+	             "[a]\n password = x\n actions = set\n instcmds = Beeper.Toggle\n"
+	             "[all]\n password = $6$salt$hash\n instcmds = all\n"
+	             "[Case]\n password = y\n");
 	const struct upsd_user *u;
 
 	u = upsd_users_find(c, "p");
 	assert_non_null(u);
-	assert_int_equal(upsd_user_actions(u),
-			 UPSD_ACT_LOGIN | UPSD_ACT_PRIMARY | UPSD_ACT_FSD);
+	assert_int_equal(upsd_user_actions(u), UPSD_ACT_LOGIN | UPSD_ACT_PRIMARY | UPSD_ACT_FSD);
 	assert_int_equal(u->actions, 0);
 	assert_false(upsd_user_password_is_hash(u));
 	u = upsd_users_find(c, "s");
@@ -229,8 +231,8 @@ static void
 test_users_allowfrom(void **state)
 {
 	struct upsd_users *c = users_of("[n]\n password = x\n"
-					"[r]\n password = x\n allowfrom = 192.0.2.0/24\n"
-					" allowfrom = ::1\n");
+	                                "[r]\n password = x\n allowfrom = 192.0.2.0/24\n"
+	                                " allowfrom = ::1\n");
 	const struct upsd_user *any = upsd_users_find(c, "n");
 	const struct upsd_user *r = upsd_users_find(c, "r");
 	struct sockaddr_storage ss;
@@ -256,9 +258,9 @@ test_password_hash_shapes(void **state)
 		const char *pw;
 		bool hash;
 	} cases[] = {
-	    {"$y$j9T$abc$def", true}, {"$6$salt$x", true},   {"$2b$10$x", true},
-	    {"$$x", false},            {"$", false},          {"plain", false},
-	    {"$abc", false},           {"$Y$x$y", false},
+	    {"$y$j9T$abc$def", true}, {"$6$salt$x", true}, {"$2b$10$x", true},
+	    {"$$x", false},           {"$", false},        {"plain", false},
+	    {"$abc", false},          {"$Y$x$y", false},
 	};
 	struct upsd_user u;
 
@@ -338,7 +340,7 @@ test_defaults(void **state)
 	for (int i = 0; i < UPSMON_N_COUNT; i++) {
 		assert_int_equal(mc->notifyflag[i], UPSMON_F_SYSLOG | UPSMON_F_WALL);
 		assert_ptr_equal(upsmon_conf_msg(mc, (enum upsmon_notify)i),
-				 upsmon_notify_default_msg((enum upsmon_notify)i));
+		                 upsmon_notify_default_msg((enum upsmon_notify)i));
 	}
 	upsmon_conf_free(mc);
 	unsetenv("NUT_CONFPATH");
@@ -378,7 +380,7 @@ static void
 test_lookups(void **state)
 {
 	const char *ups = "[MyUPS]\n driver = dummy-ups\n port = x.dev\n nolock\n "
-			  "vendorid = 051d\n";
+	                  "vendorid = 051d\n";
 	const char *hosts = "MONITOR a@h1:3494 \"A\"\nMONITOR b \"B\"\n";
 	struct conf_diag d;
 	struct ups_conf *uc;
@@ -419,9 +421,9 @@ test_upsname(void **state)
 	    {"u@[2001:db8::1]:65535", "u", "2001:db8::1", 65535},
 	    {"u-1.x_y@192.0.2.1:3494", "u-1.x_y", "192.0.2.1", 3494},
 	};
-	static const char *const bad[] = {"", "@h", "u@", "u@h:", "u@h:0", "u@h:65536", "u@::1",
-					  "u@[::1", "u@[::1]x", "u@a@b", "u/x@h", "u@h:1x",
-					  "u@h h", "u@[::1]:"};
+	static const char *const bad[] = {"",          "@h",     "u@",     "u@h:",     "u@h:0",
+	                                  "u@h:65536", "u@::1",  "u@[::1", "u@[::1]x", "u@a@b",
+	                                  "u/x@h",     "u@h:1x", "u@h h",  "u@[::1]:"};
 	struct conf_upsname n;
 	const char *why;
 
@@ -537,6 +539,8 @@ test_diag_bounds(void **state)
 	size_t outlen = 0;
 	FILE *f;
 
+	if (!buf)
+		abort(); /* also tells the compiler buf is set */
 	for (size_t i = 0; i < n; i++)
 		p += sprintf(p, "BOGUS%zu\n", i % 10);
 	conf_diag_init(&d);
@@ -565,6 +569,8 @@ test_list_bounds(void **state)
 	struct ups_conf *uc;
 	struct upsd_users *us;
 
+	if (!buf)
+		abort(); /* also tells the compiler buf is set */
 	for (size_t i = 0; i < n; i++)
 		p += sprintf(p, "[u%zu]\ndriver = d\nport = p\n", i);
 	conf_diag_init(&d);
@@ -599,6 +605,136 @@ test_list_bounds(void **state)
 	assert_int_equal(d.nerrors, 1);
 	conf_diag_free(&d);
 	free(buf);
+}
+
+/* n+1 generated lines where n is the bound: exactly one error, naming it. */
+typedef int (*parse_fn)(const char *text, size_t len, struct conf_diag *d);
+
+static int
+p_upsmon(const char *t, size_t n, struct conf_diag *d)
+{
+	struct upsmon_conf *c;
+	int r = upsmon_conf_parse("b", t, n, &c, d);
+
+	upsmon_conf_free(c);
+	return r;
+}
+
+static int
+p_hosts(const char *t, size_t n, struct conf_diag *d)
+{
+	struct hosts_conf *c;
+	int r = hosts_conf_parse("b", t, n, &c, d);
+
+	hosts_conf_free(c);
+	return r;
+}
+
+static int
+p_upssched(const char *t, size_t n, struct conf_diag *d)
+{
+	struct upssched_conf *c;
+	int r = upssched_conf_parse("b", t, n, &c, d);
+
+	upssched_conf_free(c);
+	return r;
+}
+
+static int
+p_upsd(const char *t, size_t n, struct conf_diag *d)
+{
+	struct upsd_conf *c;
+	int r = upsd_conf_parse("b", t, n, &c, d);
+
+	upsd_conf_free(c);
+	return r;
+}
+
+typedef int (*gen_fn)(char *buf, size_t i);
+
+static int
+g_monitor(char *b, size_t i)
+{
+	return sprintf(b, "MONITOR u%zu@h 1 user pass primary\n", i);
+}
+
+static int
+g_certhost(char *b, size_t i)
+{
+	return sprintf(b, "CERTHOST h%zu name 1 1\n", i);
+}
+
+static int
+g_hosts(char *b, size_t i)
+{
+	return sprintf(b, "MONITOR u%zu@h x\n", i);
+}
+
+static int
+g_at(char *b, size_t i)
+{
+	return sprintf(b, "AT FSD * EXECUTE c%zu\n", i);
+}
+
+static int
+g_listen(char *b, size_t i)
+{
+	return sprintf(b, "LISTEN 127.0.0.1 %zu\n", i + 1);
+}
+
+static void
+check_bound(parse_fn fn, const char *head, gen_fn gen, size_t bound, const char *want)
+{
+	size_t cap = strlen(head) + (bound + 1) * 128;
+	char *buf = malloc(cap), *p = buf;
+	struct conf_diag d;
+
+	if (!buf)
+		abort(); /* also tells the compiler buf is set */
+	p += sprintf(p, "%s", head);
+	for (size_t i = 0; i < bound + 1; i++)
+		p += gen(p, i);
+	conf_diag_init(&d);
+	assert_int_equal(fn(buf, (size_t)(p - buf), &d), -EINVAL);
+	assert_int_equal(d.nerrors, 1);
+	if (!strstr(d.msgs[0].text, want))
+		fail_msg("'%s' lacks '%s'", d.msgs[0].text, want);
+	conf_diag_free(&d);
+	/* Exactly at the bound: accepted. */
+	p = strrchr(buf, '\n');
+	*p = '\0';
+	p = strrchr(buf, '\n');
+	p[1] = '\0';
+	assert_int_equal(fn(buf, strlen(buf), &d), 0);
+	conf_diag_free(&d);
+	free(buf);
+}
+
+static void
+test_more_bounds(void **state)
+{
+	char msg[UPSMON_MAX_MSGLEN + 64], line[UPSMON_MAX_MSGLEN + 128];
+	struct conf_diag d;
+
+	check_bound(p_upsmon, "", g_monitor, UPSMON_MAX_MONITORS, "MONITOR: more than 128");
+	check_bound(p_upsmon, "MINSUPPLIES 0\n", g_certhost, UPSMON_MAX_CERTHOSTS,
+	            "CERTHOST: more than 128");
+	check_bound(p_hosts, "", g_hosts, HOSTS_MAX_MONITORS, "MONITOR: more than 1024");
+	check_bound(p_upssched, "CMDSCRIPT /bin/x\n", g_at, 1024, "AT: more than 1024");
+	check_bound(p_upsd, "", g_listen, 64, "LISTEN: more than 64");
+
+	/* NOTIFYMSG text: UPSMON_MAX_MSGLEN characters, not one more. */
+	memset(msg, 'm', sizeof(msg));
+	msg[UPSMON_MAX_MSGLEN] = '\0';
+	(void)snprintf(line, sizeof(line), "MINSUPPLIES 0\nNOTIFYMSG ONLINE \"%s\"\n", msg);
+	conf_diag_init(&d);
+	assert_int_equal(p_upsmon(line, strlen(line), &d), 0);
+	msg[UPSMON_MAX_MSGLEN] = 'm';
+	msg[UPSMON_MAX_MSGLEN + 1] = '\0';
+	(void)snprintf(line, sizeof(line), "MINSUPPLIES 0\nNOTIFYMSG ONLINE \"%s\"\n", msg);
+	assert_int_equal(p_upsmon(line, strlen(line), &d), -EINVAL);
+	assert_int_equal(d.nerrors, 1);
+	conf_diag_free(&d);
 }
 
 static void
@@ -671,8 +807,10 @@ test_warning_once(void **state)
 	conf_diag_init(&d);
 	assert_int_equal(hosts_conf_parse("w", buf, (size_t)(p - buf), &c, &d), 0);
 	assert_int_equal(d.nwarnings, 2);
-	assert_string_equal(d.msgs[0].text, "w:1: warning: word longer than 512 characters was cut");
-	assert_string_equal(d.msgs[1].text, "w:2: warning: word longer than 512 characters was cut");
+	assert_string_equal(d.msgs[0].text,
+	                    "w:1: warning: word longer than 512 characters was cut");
+	assert_string_equal(d.msgs[1].text,
+	                    "w:2: warning: word longer than 512 characters was cut");
 	assert_int_equal(strlen(c->monitors[0].desc), 512);
 	hosts_conf_free(c);
 	conf_diag_free(&d);
@@ -682,15 +820,26 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_net_parse),     cmocka_unit_test(test_net_format),
-	    cmocka_unit_test(test_cidr_ipv4),     cmocka_unit_test(test_cidr_ipv6),
-	    cmocka_unit_test(test_cidr_mapped),   cmocka_unit_test(test_cidr_lists),
-	    cmocka_unit_test(test_users_rights),  cmocka_unit_test(test_users_allowfrom),
-	    cmocka_unit_test(test_password_hash_shapes), cmocka_unit_test(test_defaults),
-	    cmocka_unit_test(test_notify_table),  cmocka_unit_test(test_lookups),
-	    cmocka_unit_test(test_upsname),       cmocka_unit_test(test_secret_modes),
-	    cmocka_unit_test(test_secret_owner),  cmocka_unit_test(test_diag_bounds),
-	    cmocka_unit_test(test_load_errors), cmocka_unit_test(test_list_bounds),   cmocka_unit_test(test_warning_once),
+	    cmocka_unit_test(test_net_parse),
+	    cmocka_unit_test(test_net_format),
+	    cmocka_unit_test(test_cidr_ipv4),
+	    cmocka_unit_test(test_cidr_ipv6),
+	    cmocka_unit_test(test_cidr_mapped),
+	    cmocka_unit_test(test_cidr_lists),
+	    cmocka_unit_test(test_users_rights),
+	    cmocka_unit_test(test_users_allowfrom),
+	    cmocka_unit_test(test_password_hash_shapes),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_notify_table),
+	    cmocka_unit_test(test_lookups),
+	    cmocka_unit_test(test_upsname),
+	    cmocka_unit_test(test_secret_modes),
+	    cmocka_unit_test(test_secret_owner),
+	    cmocka_unit_test(test_diag_bounds),
+	    cmocka_unit_test(test_load_errors),
+	    cmocka_unit_test(test_list_bounds),
+	    cmocka_unit_test(test_more_bounds),
+	    cmocka_unit_test(test_warning_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,6 +43,9 @@ conf_diag_print(FILE *f, const struct conf_diag *d)
 		fprintf(f, "(%zu more messages not shown)\n", total - d->nmsgs);
 }
 
+static void diag_add(struct conf_ctx *c, bool warning, unsigned line, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
 static void
 diag_add(struct conf_ctx *c, bool warning, unsigned line, const char *fmt, va_list ap)
 {
@@ -58,7 +61,7 @@ diag_add(struct conf_ctx *c, bool warning, unsigned line, const char *fmt, va_li
 		return;
 	if (line)
 		n = snprintf(text, sizeof(text), "%s:%u: %s", c->path, line,
-			     warning ? "warning: " : "");
+		             warning ? "warning: " : "");
 	else
 		n = snprintf(text, sizeof(text), "%s: %s", c->path, warning ? "warning: " : "");
 	if (n < 0 || (size_t)n >= sizeof(text))
@@ -109,8 +112,7 @@ conf_failed(const struct conf_ctx *c)
 static void
 report_warnings(struct conf_ctx *c, unsigned line, unsigned bits)
 {
-	static const unsigned order[] = {TOK_W_NONASCII, TOK_W_WORDLEN, TOK_W_WORDS,
-					 TOK_W_LINELEN};
+	static const unsigned order[] = {TOK_W_NONASCII, TOK_W_WORDLEN, TOK_W_WORDS, TOK_W_LINELEN};
 
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
 		if (bits & order[i])
@@ -236,7 +238,7 @@ conf_set_str(struct conf_ctx *c, unsigned line, char **dst, const char *s)
 
 int
 conf_get_long(struct conf_ctx *c, unsigned line, const char *what, const char *s, long min,
-	      long max, long *ret)
+              long max, long *ret)
 {
 	long v;
 
@@ -253,7 +255,7 @@ conf_get_bool(struct conf_ctx *c, unsigned line, const char *what, const char *s
 {
 	if (str_to_bool(s, ret) < 0) {
 		conf_err(c, line, "%s: '%s' is not a boolean (yes/no, true/false, on/off, 1/0)",
-			 what, s);
+		         what, s);
 		return -EINVAL;
 	}
 	return 0;
@@ -367,22 +369,22 @@ conf_check_secret_stat(const struct stat *st, const char *path, char *msg, size_
 	}
 	if (st->st_uid != 0 && st->st_uid != geteuid()) {
 		(void)snprintf(msg, size,
-			       "%s: owned by uid %u, neither root nor this program's user; "
-			       "run: chown root:%s %s",
-			       path, (unsigned)st->st_uid, group, path);
+		               "%s: owned by uid %u, neither root nor this program's user; "
+		               "run: chown root:%s %s",
+		               path, (unsigned)st->st_uid, group, path);
 		return -EACCES;
 	}
 	if (st->st_mode & (S_IWGRP | S_IRWXO)) {
 		const char *what = (st->st_mode & S_IWOTH)   ? "world-writable"
-				   : (st->st_mode & S_IROTH) ? "world-readable"
-				   : (st->st_mode & S_IWGRP) ? "group-writable"
-							     : "accessible to others";
+		                   : (st->st_mode & S_IROTH) ? "world-readable"
+		                   : (st->st_mode & S_IWGRP) ? "group-writable"
+		                                             : "accessible to others";
 
 		(void)snprintf(msg, size,
-			       "%s: mode %04o is %s and the file holds passwords; "
-			       "run: chmod 0640 %s (and chown root:%s %s if the group is not "
-			       "the daemon's)",
-			       path, (unsigned)(st->st_mode & 07777), what, path, group, path);
+		               "%s: mode %04o is %s and the file holds passwords; "
+		               "run: chmod 0640 %s (and chown root:%s %s if the group is not "
+		               "the daemon's)",
+		               path, (unsigned)(st->st_mode & 07777), what, path, group, path);
 		return -EACCES;
 	}
 	if (size > 0)
@@ -702,7 +704,7 @@ conf_key_valid(const char *key)
 
 void
 conf_dispatch(struct conf_ctx *c, const struct conf_directive *tab, size_t n, void *state,
-	      const struct tok_line *l)
+              const struct tok_line *l)
 {
 	const char *kw = l->words[0];
 	size_t nargs = l->nwords - 1;
@@ -717,8 +719,8 @@ conf_dispatch(struct conf_ctx *c, const struct conf_directive *tab, size_t n, vo
 		for (size_t i = 0; i < n; i++) {
 			if (str_ieq(tab[i].name, kw)) {
 				conf_err(c, l->lineno,
-					 "unknown directive '%s' (directives are upper-case: %s)", kw,
-					 tab[i].name);
+				         "unknown directive '%s' (directives are upper-case: %s)",
+				         kw, tab[i].name);
 				return;
 			}
 		}
@@ -728,10 +730,10 @@ conf_dispatch(struct conf_ctx *c, const struct conf_directive *tab, size_t n, vo
 	if (nargs < d->min_args || nargs > d->max_args) {
 		if (d->min_args == d->max_args)
 			conf_err(c, l->lineno, "%s: expected %u argument%s, got %zu", d->name,
-				 d->min_args, d->min_args == 1 ? "" : "s", nargs);
+			         d->min_args, d->min_args == 1 ? "" : "s", nargs);
 		else
 			conf_err(c, l->lineno, "%s: expected %u to %u arguments, got %zu", d->name,
-				 d->min_args, d->max_args, nargs);
+			         d->min_args, d->max_args, nargs);
 		return;
 	}
 	d->fn(state, c, l->lineno, l->words + 1, nargs);

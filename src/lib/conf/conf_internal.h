@@ -30,8 +30,7 @@ typedef void (*conf_line_fn)(void *state, struct conf_ctx *c, const struct tok_l
 
 /* Tokenize buf and call fn per line; tokenizer errors and warnings go to
  * the diag. */
-void conf_each_line(struct conf_ctx *c, const char *buf, size_t len, conf_line_fn fn,
-		    void *state);
+void conf_each_line(struct conf_ctx *c, const char *buf, size_t len, conf_line_fn fn, void *state);
 
 /* Read a whole regular file (at most CONF_MAX_FILE_SIZE).  Errors are
  * reported as "path: message" and returned as -errno. */
@@ -44,10 +43,9 @@ void conf_set_str(struct conf_ctx *c, unsigned line, char **dst, const char *s);
 
 /* Integer in [min, max] or report "<what>: ..." and return -EINVAL. */
 int conf_get_long(struct conf_ctx *c, unsigned line, const char *what, const char *s, long min,
-		  long max, long *ret);
+                  long max, long *ret);
 /* yes/no/on/off/true/false/1/0 or report an error. */
-int conf_get_bool(struct conf_ctx *c, unsigned line, const char *what, const char *s,
-		  bool *ret);
+int conf_get_bool(struct conf_ctx *c, unsigned line, const char *what, const char *s, bool *ret);
 
 /* Grow an array of elem-size items by one zeroed item; NULL on failure. */
 void *conf_push(struct conf_ctx *c, unsigned line, void **arr, size_t *n, size_t elem);
@@ -70,8 +68,8 @@ int conf_section_header(struct conf_ctx *c, const struct tok_line *l, char *buf,
 bool conf_key_valid(const char *key);
 
 /* A keyword directive ("LISTEN addr [port]") and its handler. */
-typedef void (*conf_directive_fn)(void *state, struct conf_ctx *c, unsigned line,
-				  char *const *args, size_t nargs);
+typedef void (*conf_directive_fn)(void *state, struct conf_ctx *c, unsigned line, char *const *args,
+                                  size_t nargs);
 struct conf_directive {
 	const char *name;
 	unsigned min_args, max_args;
@@ -84,6 +82,6 @@ struct conf_directive {
  * are reported.
  */
 void conf_dispatch(struct conf_ctx *c, const struct conf_directive *tab, size_t n, void *state,
-		   const struct tok_line *l);
+                   const struct tok_line *l);
 
 #endif

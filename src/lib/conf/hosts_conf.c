@@ -29,7 +29,7 @@ d_monitor(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t n)
 		if (str_ieq(o->ups, name.ups) && str_ieq(o->host, name.host) &&
 		    o->port == name.port) {
 			conf_err(c, line, "MONITOR: %s is listed twice (first at line %u)", a[0],
-				 conf->monitors[i].lineno);
+			         conf->monitors[i].lineno);
 			conf_upsname_free(&name);
 			return;
 		}
@@ -87,7 +87,7 @@ on_line(void *st, struct conf_ctx *c, const struct tok_line *l)
 
 int
 hosts_conf_parse(const char *name, const char *buf, size_t len, struct hosts_conf **ret,
-		 struct conf_diag *diag)
+                 struct conf_diag *diag)
 {
 	struct conf_ctx c = {name, diag, diag->nerrors};
 	struct hosts_conf *conf;

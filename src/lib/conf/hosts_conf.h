@@ -25,12 +25,12 @@ struct hosts_conf {
 
 int hosts_conf_load(const char *path, struct hosts_conf **ret, struct conf_diag *diag);
 int hosts_conf_parse(const char *name, const char *buf, size_t len, struct hosts_conf **ret,
-		     struct conf_diag *diag);
+                     struct conf_diag *diag);
 void hosts_conf_free(struct hosts_conf *c);
 void hosts_conf_print(FILE *f, const struct hosts_conf *c);
 
 /* True when "ups@host:port" is listed (ups and host case-insensitive). */
 bool hosts_conf_allows(const struct hosts_conf *c, const char *ups, const char *host,
-		       unsigned port);
+                       unsigned port);
 
 #endif

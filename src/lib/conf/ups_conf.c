@@ -19,7 +19,7 @@ struct key_def {
 	enum key_type type;
 	ptrdiff_t off; /* into the struct; -1: checked, kept only in opts */
 	long min, max;
-	bool opt;      /* per UPS: also kept in opts */
+	bool opt; /* per UPS: also kept in opts */
 };
 
 #define G(f) offsetof(struct ups_conf, f)
@@ -137,8 +137,7 @@ find_opt(struct ups_conf_ups *u, const char *key)
 }
 
 static void
-add_opt(struct conf_ctx *c, unsigned line, struct ups_conf_ups *u, const char *key,
-	const char *val)
+add_opt(struct conf_ctx *c, unsigned line, struct ups_conf_ups *u, const char *key, const char *val)
 {
 	struct conf_kv *kv = find_opt(u, key);
 	char *v = NULL;
@@ -147,7 +146,7 @@ add_opt(struct conf_ctx *c, unsigned line, struct ups_conf_ups *u, const char *k
 		return;
 	if (kv) {
 		conf_warn(c, line, "'%s' given again (line %u); the last value wins", key,
-			  kv->lineno);
+		          kv->lineno);
 		free(kv->value);
 		kv->value = v;
 		kv->lineno = line;
@@ -204,13 +203,13 @@ start_section(struct state *s, struct conf_ctx *c, unsigned line, const char *na
 	}
 	if (!conf_name_valid(name)) {
 		conf_err(c, line, "invalid UPS name '%s' (1..%d of letters, digits, '_', '-', '.')",
-			 name, CONF_MAX_NAME);
+		         name, CONF_MAX_NAME);
 		return;
 	}
 	for (size_t i = 0; i < conf->nups; i++) {
 		if (str_ieq(conf->ups[i].name, name)) {
 			conf_err(c, line, "UPS '%s' is defined twice (first at line %u)", name,
-				 conf->ups[i].lineno);
+			         conf->ups[i].lineno);
 			return;
 		}
 	}
@@ -237,7 +236,7 @@ global_kv(struct state *s, struct conf_ctx *c, unsigned line, const char *key, c
 		k = find_key(global_keys, NKEYS(global_keys), key, false);
 		if (k)
 			conf_err(c, line, "unknown global setting '%s' (did you mean '%s'?)", key,
-				 k->name);
+			         k->name);
 		else if (find_key(ups_keys, NKEYS(ups_keys), key, true))
 			conf_err(c, line, "'%s' must be inside a [upsname] section", key);
 		else
@@ -254,7 +253,7 @@ global_kv(struct state *s, struct conf_ctx *c, unsigned line, const char *key, c
 /* The text kept in opts for a checked value: numbers and enums normalized. */
 static const char *
 canonical(const struct key_def *k, const struct ups_conf_ups *u, const char *val, char *buf,
-	  size_t size)
+          size_t size)
 {
 	long v;
 
@@ -279,7 +278,7 @@ ups_kv(struct state *s, struct conf_ctx *c, unsigned line, const char *key, cons
 
 		if (ci) {
 			conf_err(c, line, "'%s': keys are lower-case (did you mean '%s'?)", key,
-				 ci->name);
+			         ci->name);
 			return;
 		}
 		/* Driver-specific option: the driver checks it. */
@@ -335,9 +334,9 @@ on_line(void *st, struct conf_ctx *c, const struct tok_line *l)
 	}
 	if (l->nwords > 3) {
 		conf_err(c, l->lineno,
-			 "%s: more than one value; quote the value or escape '=' and spaces "
-			 "with '\\'",
-			 key);
+		         "%s: more than one value; quote the value or escape '=' and spaces "
+		         "with '\\'",
+		         key);
 		return;
 	}
 	if (l->nwords == 3)
@@ -369,7 +368,7 @@ check_required(struct conf_ctx *c, const struct ups_conf *conf)
 
 int
 ups_conf_parse(const char *name, const char *buf, size_t len, struct ups_conf **ret,
-	       struct conf_diag *diag)
+               struct conf_diag *diag)
 {
 	struct conf_ctx c = {name, diag, diag->nerrors};
 	struct state s = {0};

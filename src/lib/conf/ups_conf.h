@@ -50,15 +50,15 @@ struct ups_conf_ups {
 
 struct ups_conf {
 	char *chroot, *driverpath, *statepath, *user, *group; /* NULL when unset */
-	long maxstartdelay;       /* 75 */
-	long maxretry;            /* 1 */
-	long retrydelay;          /* 5 */
-	long pollinterval;        /* 2 */
-	long debug_min;           /* -1: not set */
-	long libusb_debug;        /* -1: not set */
-	long reconnect_max_tries; /* -2: not set (driver default); -1 forever */
+	long maxstartdelay;                                   /* 75 */
+	long maxretry;                                        /* 1 */
+	long retrydelay;                                      /* 5 */
+	long pollinterval;                                    /* 2 */
+	long debug_min;                                       /* -1: not set */
+	long libusb_debug;                                    /* -1: not set */
+	long reconnect_max_tries;   /* -2: not set (driver default); -1 forever */
 	long reconnect_report_freq; /* -1: not set */
-	enum ups_sync synchronous; /* UPS_SYNC_AUTO */
+	enum ups_sync synchronous;  /* UPS_SYNC_AUTO */
 	bool nowait;
 	struct ups_conf_ups *ups;
 	size_t nups;
@@ -66,7 +66,7 @@ struct ups_conf {
 
 int ups_conf_load(const char *path, struct ups_conf **ret, struct conf_diag *diag);
 int ups_conf_parse(const char *name, const char *buf, size_t len, struct ups_conf **ret,
-		   struct conf_diag *diag);
+                   struct conf_diag *diag);
 void ups_conf_free(struct ups_conf *c);
 void ups_conf_print(FILE *f, const struct ups_conf *c);
 

@@ -66,8 +66,8 @@ d_listen(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t n)
 		return;
 	for (size_t i = 0; i < conf->nlisten; i++) {
 		if (strcmp(conf->listen[i].addr, addr) == 0 && conf->listen[i].port == port) {
-			conf_err(c, line, "LISTEN %s %ld given twice (first at line %u)", addr, port,
-				 conf->listen[i].lineno);
+			conf_err(c, line, "LISTEN %s %ld given twice (first at line %u)", addr,
+			         port, conf->listen[i].lineno);
 			return;
 		}
 	}
@@ -83,32 +83,29 @@ d_listen(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t n)
 	l->lineno = line;
 }
 
-#define LONG_DIRECTIVE(fname, field, what, min, max)                                      \
-	static void fname(void *st, struct conf_ctx *c, unsigned line, char *const *a,    \
-			  size_t n)                                                       \
-	{                                                                                 \
-		struct upsd_conf *conf = st;                                              \
-		(void)n;                                                                  \
-		(void)conf_get_long(c, line, what, a[0], min, max, &conf->field);         \
+#define LONG_DIRECTIVE(fname, field, what, min, max)                                               \
+	static void fname(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t n)   \
+	{                                                                                          \
+		struct upsd_conf *conf = st;                                                       \
+		(void)n;                                                                           \
+		(void)conf_get_long(c, line, what, a[0], min, max, &conf->field);                  \
 	}
-#define BOOL_DIRECTIVE(fname, field, what)                                                \
-	static void fname(void *st, struct conf_ctx *c, unsigned line, char *const *a,    \
-			  size_t n)                                                       \
-	{                                                                                 \
-		struct upsd_conf *conf = st;                                              \
-		(void)n;                                                                  \
-		(void)conf_get_bool(c, line, what, a[0], &conf->field);                   \
+#define BOOL_DIRECTIVE(fname, field, what)                                                         \
+	static void fname(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t n)   \
+	{                                                                                          \
+		struct upsd_conf *conf = st;                                                       \
+		(void)n;                                                                           \
+		(void)conf_get_bool(c, line, what, a[0], &conf->field);                            \
 	}
-#define STR_DIRECTIVE(fname, field, what)                                                 \
-	static void fname(void *st, struct conf_ctx *c, unsigned line, char *const *a,    \
-			  size_t n)                                                       \
-	{                                                                                 \
-		struct upsd_conf *conf = st;                                              \
-		(void)n;                                                                  \
-		if (!*a[0])                                                               \
-			conf_err(c, line, "%s: empty value", what);                       \
-		else                                                                      \
-			conf_set_str(c, line, &conf->field, a[0]);                        \
+#define STR_DIRECTIVE(fname, field, what)                                                          \
+	static void fname(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t n)   \
+	{                                                                                          \
+		struct upsd_conf *conf = st;                                                       \
+		(void)n;                                                                           \
+		if (!*a[0])                                                                        \
+			conf_err(c, line, "%s: empty value", what);                                \
+		else                                                                               \
+			conf_set_str(c, line, &conf->field, a[0]);                                 \
 	}
 
 LONG_DIRECTIVE(d_maxage, maxage, "MAXAGE", 1, DAY)
@@ -148,7 +145,7 @@ d_certrequest(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_
 		}
 	}
 	(void)conf_get_long(c, line, "CERTREQUEST (0 NO, 1 REQUEST, 2 REQUIRE)", a[0], 0, 2,
-			    &conf->certrequest);
+	                    &conf->certrequest);
 }
 
 static void
@@ -173,8 +170,8 @@ d_obsolete(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t n
 	(void)a;
 	(void)n;
 	conf_warn(c, line,
-		  "ACL, ACCEPT and REJECT are obsolete and ignored; restrict access with LISTEN, "
-		  "a firewall and allowfrom in upsd.users");
+	          "ACL, ACCEPT and REJECT are obsolete and ignored; restrict access with LISTEN, "
+	          "a firewall and allowfrom in upsd.users");
 }
 
 static const struct conf_directive directives[] = {
@@ -234,10 +231,10 @@ finish(struct conf_ctx *c, struct upsd_conf *conf)
 		    conf->allow_plaintext_listen)
 			continue;
 		conf_err(c, l->lineno,
-			 "LISTEN %s is not a loopback address and no CERTFILE is set: passwords "
-			 "would cross the network in clear; set CERTFILE, or "
-			 "'ALLOW_PLAINTEXT_LISTEN yes' to accept that",
-			 l->addr);
+		         "LISTEN %s is not a loopback address and no CERTFILE is set: passwords "
+		         "would cross the network in clear; set CERTFILE, or "
+		         "'ALLOW_PLAINTEXT_LISTEN yes' to accept that",
+		         l->addr);
 	}
 	if (conf->nlisten > 0)
 		return;
@@ -255,7 +252,7 @@ finish(struct conf_ctx *c, struct upsd_conf *conf)
 
 int
 upsd_conf_parse(const char *name, const char *buf, size_t len, struct upsd_conf **ret,
-		struct conf_diag *diag)
+                struct conf_diag *diag)
 {
 	struct conf_ctx c = {name, diag, diag->nerrors};
 	struct upsd_conf *conf;

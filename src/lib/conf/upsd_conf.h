@@ -33,7 +33,7 @@ struct upsd_conf {
 	long maxconn;        /* 0: not set (the fd limit) */
 	char *statepath;     /* NULL: not set */
 	bool allow_no_device, allow_not_all_listeners; /* false */
-	char *certfile, *certpath; /* NULL: not set */
+	char *certfile, *certpath;                     /* NULL: not set */
 	char *certident_name, *certident_pass;
 	long certrequest; /* 0 NO, 1 REQUEST, 2 REQUIRE */
 	bool disable_weak_ssl;
@@ -45,7 +45,7 @@ struct upsd_conf {
 
 int upsd_conf_load(const char *path, struct upsd_conf **ret, struct conf_diag *diag);
 int upsd_conf_parse(const char *name, const char *buf, size_t len, struct upsd_conf **ret,
-		    struct conf_diag *diag);
+                    struct conf_diag *diag);
 void upsd_conf_free(struct upsd_conf *c);
 void upsd_conf_print(FILE *f, const struct upsd_conf *c);
 

@@ -16,7 +16,7 @@ static const struct {
 	const char *word;
 	unsigned bit;
 } action_words[] = {
-    {"SET", UPSD_ACT_SET},         {"FSD", UPSD_ACT_FSD},         {"LOGIN", UPSD_ACT_LOGIN},
+    {"SET", UPSD_ACT_SET},         {"FSD", UPSD_ACT_FSD},        {"LOGIN", UPSD_ACT_LOGIN},
     {"PRIMARY", UPSD_ACT_PRIMARY}, {"MASTER", UPSD_ACT_PRIMARY},
 };
 
@@ -36,16 +36,17 @@ start_section(struct state *s, struct conf_ctx *c, unsigned line, const char *na
 	s->skip = true;
 	s->in_section = true;
 	if (!conf_name_valid(name)) {
-		conf_err(c, line, "invalid user name '%s' (1..%d of letters, digits, '_', '-', '.')",
-			 name, CONF_MAX_NAME);
+		conf_err(c, line,
+		         "invalid user name '%s' (1..%d of letters, digits, '_', '-', '.')", name,
+		         CONF_MAX_NAME);
 		return;
 	}
 	for (size_t i = 0; i < s->conf->nusers; i++) {
 		if (strcmp(s->conf->users[i].name, name) == 0) {
 			conf_warn(c, line,
-				  "user '%s' is defined again (first at line %u); this section is "
-				  "ignored",
-				  name, s->conf->users[i].lineno);
+			          "user '%s' is defined again (first at line %u); this section is "
+			          "ignored",
+			          name, s->conf->users[i].lineno);
 			return;
 		}
 	}
@@ -67,8 +68,8 @@ k_password(struct conf_ctx *c, unsigned line, struct upsd_user *u, char *const *
 {
 	if (n != 1) {
 		conf_err(c, line,
-			 "password: more than one word; quote it (\"a=b c\") or escape '=', "
-			 "spaces, '\"', '#' and '\\' with '\\'");
+		         "password: more than one word; quote it (\"a=b c\") or escape '=', "
+		         "spaces, '\"', '#' and '\\' with '\\'");
 		return;
 	}
 	if (!*v[0]) {
@@ -77,15 +78,15 @@ k_password(struct conf_ctx *c, unsigned line, struct upsd_user *u, char *const *
 	}
 	if (u->password) {
 		conf_warn(c, line, "password given again for user '%s'; the first one is kept",
-			  u->name);
+		          u->name);
 		return;
 	}
 	u->password = conf_strdup(c, line, v[0]);
 	if (u->password && !upsd_user_password_is_hash(u))
 		conf_warn(c, line,
-			  "user '%s': plaintext password; store a crypt(3) hash instead "
-			  "(upspasswd)",
-			  u->name);
+		          "user '%s': plaintext password; store a crypt(3) hash instead "
+		          "(upspasswd)",
+		          u->name);
 }
 
 static void
@@ -159,7 +160,7 @@ k_upsmon(struct conf_ctx *c, unsigned line, struct upsd_user *u, char *const *v,
 	}
 	if (u->upsmon != UPSD_UPSMON_NONE && u->upsmon != role)
 		conf_warn(c, line, "upsmon role given again for user '%s'; the last one wins",
-			  u->name);
+		          u->name);
 	u->upsmon = role;
 }
 
@@ -196,9 +197,9 @@ k_allowfrom(struct conf_ctx *c, unsigned line, struct upsd_user *u, char *const 
 		}
 		if (conf_net_parse(v[i], &net) < 0) {
 			conf_err(c, line,
-				 "allowfrom: '%s' is not an IPv4/IPv6 address or network "
-				 "(a.b.c.d/n, addr/n; host bits must be zero)",
-				 v[i]);
+			         "allowfrom: '%s' is not an IPv4/IPv6 address or network "
+			         "(a.b.c.d/n, addr/n; host bits must be zero)",
+			         v[i]);
 			continue;
 		}
 		add_net(c, line, u, &net);
@@ -206,7 +207,7 @@ k_allowfrom(struct conf_ctx *c, unsigned line, struct upsd_user *u, char *const 
 }
 
 typedef void (*key_fn)(struct conf_ctx *c, unsigned line, struct upsd_user *u, char *const *v,
-		       size_t n);
+                       size_t n);
 
 static const struct {
 	const char *key;
@@ -274,13 +275,13 @@ check_users(struct conf_ctx *c, const struct upsd_users *conf)
 
 		if (!u->password)
 			conf_warn(c, u->lineno, "user '%s' has no password and cannot log in",
-				  u->name);
+			          u->name);
 	}
 }
 
 int
 upsd_users_parse(const char *name, const char *buf, size_t len, struct upsd_users **ret,
-		 struct conf_diag *diag)
+                 struct conf_diag *diag)
 {
 	struct conf_ctx c = {name, diag, diag->nerrors};
 	struct state s = {0};
@@ -366,7 +367,7 @@ upsd_users_print(FILE *f, const struct upsd_users *c)
 			fputc('\n', f);
 		if (u->upsmon != UPSD_UPSMON_NONE)
 			fprintf(f, "\tupsmon %s\n",
-				u->upsmon == UPSD_UPSMON_PRIMARY ? "primary" : "secondary");
+			        u->upsmon == UPSD_UPSMON_PRIMARY ? "primary" : "secondary");
 		for (size_t j = 0; j < u->nallowfrom; j++) {
 			char net[CONF_NET_STRLEN];
 

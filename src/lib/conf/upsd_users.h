@@ -32,7 +32,7 @@ enum upsd_upsmon {
 
 struct upsd_user {
 	char *name;
-	char *password; /* NULL: no password, the user can do nothing */
+	char *password;   /* NULL: no password, the user can do nothing */
 	unsigned actions; /* enum upsd_action bits as written (no upsmon rights) */
 	bool instcmds_all;
 	char **instcmds; /* lower-case as written; matched case-insensitively */
@@ -50,7 +50,7 @@ struct upsd_users {
 
 int upsd_users_load(const char *path, struct upsd_users **ret, struct conf_diag *diag);
 int upsd_users_parse(const char *name, const char *buf, size_t len, struct upsd_users **ret,
-		     struct conf_diag *diag);
+                     struct conf_diag *diag);
 void upsd_users_free(struct upsd_users *c);
 void upsd_users_print(FILE *f, const struct upsd_users *c);
 

@@ -44,18 +44,16 @@ static const struct {
     [UPSMON_N_NOTTRIM] = {"NOTTRIM", "UPS %s: no longer trimming incoming voltage", 1},
     [UPSMON_N_BOOST] = {"BOOST", "UPS %s: boosting incoming voltage", 1},
     [UPSMON_N_NOTBOOST] = {"NOTBOOST", "UPS %s: no longer boosting incoming voltage", 1},
-    [UPSMON_N_OTHER] = {"OTHER", "UPS %s: has at least one unclassified status token: [%s]",
-			2},
-    [UPSMON_N_NOTOTHER] = {"NOTOTHER", "UPS %s: has no unclassified status tokens anymore",
-			   1},
+    [UPSMON_N_OTHER] = {"OTHER", "UPS %s: has at least one unclassified status token: [%s]", 2},
+    [UPSMON_N_NOTOTHER] = {"NOTOTHER", "UPS %s: has no unclassified status tokens anymore", 1},
     [UPSMON_N_SUSPEND_STARTING] = {"SUSPEND_STARTING",
-				   "OS is entering sleep/suspend/hibernate mode", 1},
+                                   "OS is entering sleep/suspend/hibernate mode", 1},
     [UPSMON_N_SUSPEND_FINISHED] = {"SUSPEND_FINISHED",
-				   "OS just finished sleep/suspend/hibernate mode", 1},
+                                   "OS just finished sleep/suspend/hibernate mode", 1},
     [UPSMON_N_SHUTDOWN_HOSTSYNC] = {"SHUTDOWN_HOSTSYNC",
-				    "Primary upsmon waits for secondaries to log out before "
-				    "shutting down",
-				    1},
+                                    "Primary upsmon waits for secondaries to log out before "
+                                    "shutting down",
+                                    1},
 };
 
 const char *
@@ -122,7 +120,7 @@ d_monitor(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t n)
 		if (str_ieq(o->ups, name.ups) && str_ieq(o->host, name.host) &&
 		    o->port == name.port) {
 			conf_err(c, line, "MONITOR: %s is monitored twice (first at line %u)", a[0],
-				 conf->monitors[i].lineno);
+			         conf->monitors[i].lineno);
 			goto fail;
 		}
 	}
@@ -144,24 +142,22 @@ fail:
 	conf_upsname_free(&name);
 }
 
-#define LONG_DIRECTIVE(fname, field, what, min, max)                                      \
-	static void fname(void *st, struct conf_ctx *c, unsigned line, char *const *a,    \
-			  size_t n)                                                       \
-	{                                                                                 \
-		struct upsmon_conf *conf = st;                                            \
-		(void)n;                                                                  \
-		(void)conf_get_long(c, line, what, a[0], min, max, &conf->field);         \
+#define LONG_DIRECTIVE(fname, field, what, min, max)                                               \
+	static void fname(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t n)   \
+	{                                                                                          \
+		struct upsmon_conf *conf = st;                                                     \
+		(void)n;                                                                           \
+		(void)conf_get_long(c, line, what, a[0], min, max, &conf->field);                  \
 	}
-#define STR_DIRECTIVE(fname, field, what)                                                 \
-	static void fname(void *st, struct conf_ctx *c, unsigned line, char *const *a,    \
-			  size_t n)                                                       \
-	{                                                                                 \
-		struct upsmon_conf *conf = st;                                            \
-		(void)n;                                                                  \
-		if (!*a[0])                                                               \
-			conf_err(c, line, "%s: empty value", what);                       \
-		else                                                                      \
-			conf_set_str(c, line, &conf->field, a[0]);                        \
+#define STR_DIRECTIVE(fname, field, what)                                                          \
+	static void fname(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t n)   \
+	{                                                                                          \
+		struct upsmon_conf *conf = st;                                                     \
+		(void)n;                                                                           \
+		if (!*a[0])                                                                        \
+			conf_err(c, line, "%s: empty value", what);                                \
+		else                                                                               \
+			conf_set_str(c, line, &conf->field, a[0]);                                 \
 	}
 
 LONG_DIRECTIVE(d_minsupplies, minsupplies, "MINSUPPLIES", 0, 1000)
@@ -296,13 +292,14 @@ d_notifymsg(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t 
 	if (t < 0)
 		return;
 	if (strlen(a[1]) > UPSMON_MAX_MSGLEN) {
-		conf_err(c, line, "NOTIFYMSG: message longer than %d characters", UPSMON_MAX_MSGLEN);
+		conf_err(c, line, "NOTIFYMSG: message longer than %d characters",
+		         UPSMON_MAX_MSGLEN);
 		return;
 	}
 	if (!msg_format_ok(a[1], notify_table[t].max_args)) {
 		conf_err(c, line,
-			 "NOTIFYMSG %s: only %u '%%s' and '%%%%' may follow '%%' in the message",
-			 a[0], notify_table[t].max_args);
+		         "NOTIFYMSG %s: only %u '%%s' and '%%%%' may follow '%%' in the message",
+		         a[0], notify_table[t].max_args);
 		return;
 	}
 	conf_set_str(c, line, &conf->notifymsg[t], a[1]);
@@ -339,9 +336,9 @@ d_notifyflag(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t
 		}
 		if (i == sizeof(flag_names) / sizeof(flag_names[0])) {
 			conf_err(c, line,
-				 "NOTIFYFLAG: unknown flag '%.*s' (SYSLOG, WALL, EXEC joined with "
-				 "'+', or IGNORE)",
-				 (int)len, p);
+			         "NOTIFYFLAG: unknown flag '%.*s' (SYSLOG, WALL, EXEC joined with "
+			         "'+', or IGNORE)",
+			         (int)len, p);
 			return;
 		}
 		flags |= flag_names[i].bit;
@@ -447,15 +444,15 @@ finish(struct conf_ctx *c, struct upsmon_conf *conf)
 		total += conf->monitors[i].powervalue;
 	if (total < conf->minsupplies)
 		conf_err(c, 0,
-			 "the power values of the MONITOR lines add up to %ld, less than "
-			 "MINSUPPLIES %ld: upsmon would shut down at once (set MINSUPPLIES 0 "
-			 "to only monitor)",
-			 total, conf->minsupplies);
+		         "the power values of the MONITOR lines add up to %ld, less than "
+		         "MINSUPPLIES %ld: upsmon would shut down at once (set MINSUPPLIES 0 "
+		         "to only monitor)",
+		         total, conf->minsupplies);
 	if (conf->deadtime < conf->pollfreq || conf->deadtime < conf->pollfreqalert)
 		conf_warn(c, 0,
-			  "DEADTIME %ld is shorter than POLLFREQ/POLLFREQALERT (%ld/%ld): a UPS "
-			  "would be declared dead between two polls",
-			  conf->deadtime, conf->pollfreq, conf->pollfreqalert);
+		          "DEADTIME %ld is shorter than POLLFREQ/POLLFREQALERT (%ld/%ld): a UPS "
+		          "would be declared dead between two polls",
+		          conf->deadtime, conf->pollfreq, conf->pollfreqalert);
 	if (!conf->wrapconf) {
 		char path[4096];
 
@@ -496,7 +493,7 @@ conf_new(void)
 
 int
 upsmon_conf_parse(const char *name, const char *buf, size_t len, struct upsmon_conf **ret,
-		  struct conf_diag *diag)
+                  struct conf_diag *diag)
 {
 	struct conf_ctx c = {name, diag, diag->nerrors};
 	struct upsmon_conf *conf;

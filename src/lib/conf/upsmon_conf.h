@@ -86,27 +86,27 @@ struct upsmon_certhost {
 struct upsmon_conf {
 	struct upsmon_monitor *monitors;
 	size_t nmonitors;
-	long minsupplies;   /* 1 */
-	char *shutdowncmd;  /* NULL: not set */
-	long shutdownexit;  /* 0 "yes" (default): exit at once; -1 "no"; N: linger N s */
-	char **notifycmd;   /* NULL or argv (NULL-terminated): program [args...] */
+	long minsupplies;  /* 1 */
+	char *shutdowncmd; /* NULL: not set */
+	long shutdownexit; /* 0 "yes" (default): exit at once; -1 "no"; N: linger N s */
+	char **notifycmd;  /* NULL or argv (NULL-terminated): program [args...] */
 	size_t notifycmd_argc;
-	char *notifymsg[UPSMON_N_COUNT]; /* NULL: default message */
+	char *notifymsg[UPSMON_N_COUNT];     /* NULL: default message */
 	unsigned notifyflag[UPSMON_N_COUNT]; /* UPSMON_F_DEFAULT unless set */
-	long pollfreq, pollfreqalert; /* 5, 5 */
-	long deadtime;                /* 15 */
-	long hostsync;                /* 15 */
-	long finaldelay;              /* 5 */
-	long rbwarntime;              /* 43200 */
-	long nocommwarntime;          /* 300 */
-	long offduration;             /* 30 */
-	long overduration;            /* -1 */
-	long oblbduration;            /* 0 */
-	bool alarmcritical;           /* true */
-	long pollfail_log_throttle_max; /* -1: not set */
-	char *powerdownflag;          /* NULL: none (NUT has no default) */
-	char *run_as_user;            /* NULL: build default */
-	char *certpath, *certfile;    /* NULL: not set */
+	long pollfreq, pollfreqalert;        /* 5, 5 */
+	long deadtime;                       /* 15 */
+	long hostsync;                       /* 15 */
+	long finaldelay;                     /* 5 */
+	long rbwarntime;                     /* 43200 */
+	long nocommwarntime;                 /* 300 */
+	long offduration;                    /* 30 */
+	long overduration;                   /* -1 */
+	long oblbduration;                   /* 0 */
+	bool alarmcritical;                  /* true */
+	long pollfail_log_throttle_max;      /* -1: not set */
+	char *powerdownflag;                 /* NULL: none (NUT has no default) */
+	char *run_as_user;                   /* NULL: build default */
+	char *certpath, *certfile;           /* NULL: not set */
 	char *certident_name, *certident_pass;
 	struct upsmon_certhost *certhosts;
 	size_t ncerthosts;
@@ -118,7 +118,7 @@ struct upsmon_conf {
 
 int upsmon_conf_load(const char *path, struct upsmon_conf **ret, struct conf_diag *diag);
 int upsmon_conf_parse(const char *name, const char *buf, size_t len, struct upsmon_conf **ret,
-		      struct conf_diag *diag);
+                      struct conf_diag *diag);
 void upsmon_conf_free(struct upsmon_conf *c);
 void upsmon_conf_print(FILE *f, const struct upsmon_conf *c);
 

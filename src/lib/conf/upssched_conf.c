@@ -127,18 +127,18 @@ d_at(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t n)
 	act = find_action(a[2]);
 	if (act < 0) {
 		conf_err(c, line,
-			 "AT: unknown action '%s' (START-TIMER, START-TIMER-SHARED, CANCEL-TIMER, "
-			 "CANCEL-TIMER-MATCHED, EXECUTE)",
-			 a[2]);
+		         "AT: unknown action '%s' (START-TIMER, START-TIMER-SHARED, CANCEL-TIMER, "
+		         "CANCEL-TIMER-MATCHED, EXECUTE)",
+		         a[2]);
 		return;
 	}
 	if (rest < actions[act].min || rest > actions[act].max) {
 		if (actions[act].min == actions[act].max)
 			conf_err(c, line, "AT ... %s: expected %u arguments, got %zu", a[2],
-				 actions[act].min, rest);
+			         actions[act].min, rest);
 		else
 			conf_err(c, line, "AT ... %s: expected %u to %u arguments, got %zu", a[2],
-				 actions[act].min, actions[act].max, rest);
+			         actions[act].min, actions[act].max, rest);
 		return;
 	}
 	if (!*a[3]) {
@@ -183,7 +183,7 @@ on_line(void *st, struct conf_ctx *c, const struct tok_line *l)
 
 int
 upssched_conf_parse(const char *name, const char *buf, size_t len, struct upssched_conf **ret,
-		    struct conf_diag *diag)
+                    struct conf_diag *diag)
 {
 	struct conf_ctx c = {name, diag, diag->nerrors};
 	struct state s = {0};

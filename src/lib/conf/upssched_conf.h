@@ -47,8 +47,8 @@ struct upssched_conf {
 };
 
 int upssched_conf_load(const char *path, struct upssched_conf **ret, struct conf_diag *diag);
-int upssched_conf_parse(const char *name, const char *buf, size_t len,
-			struct upssched_conf **ret, struct conf_diag *diag);
+int upssched_conf_parse(const char *name, const char *buf, size_t len, struct upssched_conf **ret,
+                        struct conf_diag *diag);
 void upssched_conf_free(struct upssched_conf *c);
 void upssched_conf_print(FILE *f, const struct upssched_conf *c);
 

@@ -237,6 +237,8 @@ hook_run(char *line, char *out, size_t size)
 		r = hook_open(a1, O_RDONLY);
 	} else if (strcmp(verb, "write") == 0 && a1) {
 		r = hook_open(a1, O_WRONLY | O_CREAT | O_APPEND);
+	} else if (strcmp(verb, "unlink") == 0 && a1) {
+		r = unlink(a1) < 0 ? -errno : 0;
 	} else if (strcmp(verb, "bind") == 0 && a1) {
 		r = hook_tcp("127.0.0.1", a1, true);
 	} else if (strcmp(verb, "connect") == 0 && a1 && a2) {

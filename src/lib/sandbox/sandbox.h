@@ -51,7 +51,8 @@
  * (memory, signals, time, read/write/close on any fd, open/stat, send/recv
  * on existing sockets, AF_UNIX socket+connect for syslog, and what the
  * ASan/UBSan runtimes call).  socket() with a family no group allows fails
- * with EAFNOSUPPORT; execve/execveat/ptrace and a few other dangerous calls
+ * with EAFNOSUPPORT; execve/execveat/ptrace, bind, fork, the file-write
+ * calls (unlink of a pid file at exit...) and a few other dangerous calls
  * fail with EPERM when not allowed; anything else not listed kills.
  */
 enum {
@@ -197,6 +198,7 @@ int sandbox_report_format(const struct sandbox_report *r, char *buf, size_t size
  *
  *   open PATH          open(O_RDONLY)
  *   write PATH         open(O_WRONLY|O_CREAT|O_APPEND, 0600)
+ *   unlink PATH        unlink()
  *   bind PORT          TCP bind on 127.0.0.1:PORT (then closed)
  *   connect HOST PORT  TCP connect (then closed)
  *   unix PATH          AF_UNIX stream connect

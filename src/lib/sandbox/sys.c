@@ -279,9 +279,9 @@ sys_add_ioctl(scmp_filter_ctx ctx, unsigned groups)
 }
 
 static int
-sys_add_eperm(scmp_filter_ctx ctx, unsigned groups)
+sys_add_eperm_list(scmp_filter_ctx ctx, unsigned groups, const char *const *list)
 {
-	for (const char *const *p = sys_eperm; *p; p++) {
+	for (const char *const *p = list; *p; p++) {
 		if (sandbox_sys_allows(groups, *p))
 			continue;
 		int nr = seccomp_syscall_resolve_name(*p);
@@ -292,6 +292,19 @@ sys_add_eperm(scmp_filter_ctx ctx, unsigned groups)
 			return r;
 	}
 	return 0;
+}
+
+/*
+ * The dangerous calls, and the file-changing ones: clean-up code (unlink a
+ * pid file at exit) must not turn a normal stop into a SIGSYS death;
+ * Landlock still decides where writes may happen when they are allowed.
+ */
+static int
+sys_add_eperm(scmp_filter_ctx ctx, unsigned groups)
+{
+	int r = sys_add_eperm_list(ctx, groups, sys_eperm);
+
+	return r < 0 ? r : sys_add_eperm_list(ctx, groups, sys_file_write);
 }
 
 int
