@@ -64,8 +64,7 @@ usage(FILE *out, const struct sandbox_manifest *m)
 	    "  -T       print the effective configuration and exit\n"
 	    "  -u user  run as this user when started as root (default %s)\n"
 	    "  -h       this help\n"
-	    "Reads hosts.conf and upsweb.conf from %s (NUT_CONFPATH overrides).\n"
-	    "Sandbox manifest:\n",
+	    "Reads hosts.conf and upsweb.conf from %s (NUT_CONFPATH overrides).\n",
 	    RUN_AS_USER, paths_confdir());
 	sandbox_manifest_print(m, out);
 }
@@ -189,6 +188,40 @@ build_manifest(struct upsweb *u)
 	return 0;
 }
 
+/* -h: the usage and the manifest this configuration would get (host names
+ * unresolved); without a valid configuration, the fixed part only. */
+static int
+help(struct upsweb *u, bool asked)
+{
+	FILE *out = asked ? stdout : stderr;
+	FILE *quiet = fopen("/dev/null", "w");
+
+	u->manifest.program = "upsweb";
+	u->manifest.syscalls = SANDBOX_SYS_EVENT | SANDBOX_SYS_NET_SERVER |
+			       SANDBOX_SYS_NET_CLIENT | SANDBOX_SYS_SPAWN;
+	sandbox_manifest_add_read(&u->manifest, "/etc/ssl/certs");
+	sandbox_manifest_add_read(&u->manifest, "/usr/lib/ssl");
+	paths_conf_file(u->hosts_path, sizeof(u->hosts_path), "hosts.conf");
+	paths_conf_file(u->conf_path, sizeof(u->conf_path), "upsweb.conf");
+	struct conf_diag diag;
+	conf_diag_init(&diag);
+	if (asked && quiet && hosts_conf_load(u->hosts_path, &u->hosts, &diag) == 0 &&
+	    webconf_load(u->conf_path, true, &u->conf, quiet) == 0) {
+		for (size_t i = 0; i < u->conf.nlisten; i++)
+			sandbox_manifest_add_bind(&u->manifest, u->conf.listen[i].port);
+		for (size_t i = 0; i < u->hosts->nmonitors; i++)
+			sandbox_manifest_add_connect(&u->manifest, u->hosts->monitors[i].name.host,
+			    (uint16_t)u->hosts->monitors[i].name.port);
+	}
+	conf_diag_free(&diag);
+	if (quiet)
+		fclose(quiet);
+	usage(out, &u->manifest);
+	hosts_conf_free(u->hosts);
+	u->hosts = NULL;
+	return asked ? 0 : 1;
+}
+
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -301,13 +334,8 @@ main(int argc, char **argv)
 
 	log_init("upsweb");
 	r = parse_options(argc, argv, &u.opt);
-	if (r != 0) {
-		u.manifest.program = "upsweb";
-		u.manifest.syscalls = SANDBOX_SYS_EVENT | SANDBOX_SYS_NET_SERVER |
-				      SANDBOX_SYS_NET_CLIENT | SANDBOX_SYS_SPAWN;
-		usage(r > 0 ? stdout : stderr, &u.manifest);
-		return r > 0 ? 0 : 1;
-	}
+	if (r != 0)
+		return help(&u, r > 0);
 	log_set_debug(u.opt.debug);
 	if (load_config(&u) < 0)
 		return 1;
