@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <openssl/err.h>
 #include <stdlib.h>
 #include <string.h>
@@ -361,6 +362,8 @@ route_match(const struct route *r, const char *path, char *idbuf, size_t size, c
 	return true;
 }
 
+static void touch(struct web *w, struct evhttp_request *req);
+
 /* evhttp writes the headers and the body separately; with Nagle's
  * algorithm the body then waits for the client's delayed ACK (40 ms). */
 static void
@@ -384,6 +387,7 @@ dispatch(struct evhttp_request *req, void *arg)
 	enum evhttp_cmd_type method = evhttp_request_get_command(req);
 
 	w->requests++;
+	touch(w, req);
 	no_delay(req);
 	if (http_decoded_path(req, path, sizeof(path)) < 0) {
 		http_send_text(req, HTTP_BADREQUEST, "Bad Request", "bad request target");
@@ -435,16 +439,106 @@ accept_error(struct evconnlistener *lev, void *arg)
 	(void)arg;
 }
 
-static struct bufferevent *
-tls_bevcb(struct event_base *base, void *arg)
+/*
+ * Request deadline.  evhttp's timeout restarts with every byte, so a client
+ * sending one header byte every few seconds would hold its connection for
+ * hours.  Every connection's bufferevent is created here and tracked with
+ * an extra reference: a connection that has not delivered a complete
+ * request within `deadline` seconds (of being accepted, or of its previous
+ * request) is shut down, and evhttp then frees it.  evhttp clears the
+ * callbacks of a bufferevent it has freed, which is how the sweep knows to
+ * drop its reference.
+ */
+static int64_t
+mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+static void
+track(struct web *w, struct bufferevent *bev)
+{
+	for (size_t i = 0; i < w->nconns; i++) {
+		if (w->conns[i].bev)
+			continue;
+		bufferevent_incref(bev);
+		w->conns[i] = (struct http_conn){.bev = bev, .since = mono_s()};
+		return;
+	}
+	/* More connections than descriptors cannot happen; untracked is safe. */
+}
+
+static void
+touch(struct web *w, struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+
+	for (size_t i = 0; bev && i < w->nconns; i++)
+		if (w->conns[i].bev == bev) {
+			w->conns[i].since = mono_s();
+			return;
+		}
+}
+
+static void
+sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct web *w = arg;
-	SSL *ssl = SSL_new(w->tls);
+	int64_t now = mono_s();
 
-	if (!ssl)
-		return NULL;
-	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-	    BEV_OPT_CLOSE_ON_FREE);
+	for (size_t i = 0; i < w->nconns; i++) {
+		struct http_conn *c = &w->conns[i];
+		bufferevent_event_cb ecb = NULL;
+		if (!c->bev)
+			continue;
+		bufferevent_getcb(c->bev, NULL, NULL, &ecb, NULL);
+		if (!ecb) {
+			bufferevent_decref(c->bev); /* evhttp is done with it */
+			*c = (struct http_conn){0};
+		} else if (!c->cut && now - c->since > w->deadline) {
+			evutil_socket_t s = bufferevent_getfd(c->bev);
+			if (s >= 0)
+				shutdown(s, SHUT_RDWR);
+			c->cut = true;
+			log_debug(1, "connection dropped: no complete request in %d s", w->deadline);
+		}
+	}
+	(void)fd;
+	(void)what;
+}
+
+static struct bufferevent *
+bevcb(struct event_base *base, void *arg)
+{
+	struct web *w = arg;
+	struct bufferevent *bev;
+
+	if (w->tls) {
+		SSL *ssl = SSL_new(w->tls);
+		if (!ssl)
+			return NULL;
+		bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+		    BEV_OPT_CLOSE_ON_FREE);
+	} else {
+		bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	}
+	if (bev)
+		track(w, bev);
+	return bev;
+}
+
+static void
+conns_free(struct web *w)
+{
+	for (size_t i = 0; i < w->nconns; i++)
+		if (w->conns[i].bev)
+			bufferevent_decref(w->conns[i].bev);
+	free(w->conns);
+	w->conns = NULL;
+	w->nconns = 0;
 }
 
 static int
@@ -467,7 +561,6 @@ tls_setup(struct web *w, const struct webconf *conf, FILE *errs)
 		return -EINVAL;
 	}
 	w->tls = ctx;
-	evhttp_set_bevcb(w->http, tls_bevcb, w);
 	return 0;
 }
 
@@ -495,6 +588,14 @@ http_setup(struct web *w, struct event_base *base, const struct webconf *conf,
 	evhttp_set_gencb(w->http, dispatch, w);
 	if (conf->certfile[0] && tls_setup(w, conf, errs) < 0)
 		return -EINVAL;
+	w->deadline = 2 * conf->request_timeout;
+	w->nconns = (size_t)conf->max_connections + 64;
+	w->conns = calloc(w->nconns, sizeof(*w->conns));
+	w->sweep = event_new(base, -1, EV_PERSIST, sweep, w);
+	struct timeval every = {HTTP_SWEEP_MS / 1000, (HTTP_SWEEP_MS % 1000) * 1000};
+	if (!w->conns || !w->sweep || event_add(w->sweep, &every) < 0)
+		return -ENOMEM;
+	evhttp_set_bevcb(w->http, bevcb, w);
 	for (size_t i = 0; i < conf->nlisten; i++) {
 		const struct webconf_listen *l = &conf->listen[i];
 		struct evhttp_bound_socket *bs =
@@ -515,8 +616,12 @@ http_setup(struct web *w, struct event_base *base, const struct webconf *conf,
 void
 http_teardown(struct web *w)
 {
+	if (w->sweep)
+		event_free(w->sweep);
+	w->sweep = NULL;
 	if (w->http)
 		evhttp_free(w->http);
+	conns_free(w);
 	if (w->tls)
 		SSL_CTX_free(w->tls);
 	w->http = NULL;
