@@ -243,7 +243,6 @@ main(int argc, char **argv)
 
 	parse_args(&u, argc, argv);
 	parse_target(&u);
-	(void)ucl_ignore_sigpipe();
 	char err[UCL_ERRMSG_MAX];
 	u.conn = cli_connect(&u.t, &u.net, err);
 	if (!u.conn)

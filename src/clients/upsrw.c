@@ -299,7 +299,6 @@ main(int argc, char **argv)
 	char err[UCL_ERRMSG_MAX];
 
 	parse_args(&u, argc, argv);
-	(void)ucl_ignore_sigpipe();
 	u.conn = cli_connect(&u.t, &u.net, err);
 	if (!u.conn)
 		cli_die(NULL, "Error: %s", err);

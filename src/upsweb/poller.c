@@ -217,8 +217,12 @@ poll_one(struct poller *p, size_t i)
 			size_t a = (t->cur + k) % t->naddrs;
 			err[0] = '\0';
 			r = ucl_connect(&t->conn, t->addrs[a], u->port, &o, err);
-			if (r == 0)
+			if (r == 0 && a != t->cur) {
+				/* The action worker reads cur under the model's lock. */
+				pthread_mutex_lock(&p->model->lock);
 				t->cur = a;
+				pthread_mutex_unlock(&p->model->lock);
+			}
 		}
 		if (r < 0) {
 			model_fail(p->model, i, err[0] ? err : ucl_strerror(r), now_s());

@@ -46,7 +46,8 @@ struct poller {
 int poller_init(struct poller *p, struct model *m, const struct ucl_options *opts,
     int pollfreq);
 
-/* The address of UPS i that worked last (or the first one). */
+/* The address of UPS i that worked last (or the first one).  Other
+ * threads call it with the model's lock held. */
 const char *poller_addr(const struct poller *p, size_t i);
 
 /* Start the thread (after the sandbox). Returns 0 or -errno. */
