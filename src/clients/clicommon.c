@@ -347,11 +347,16 @@ cli_creds_finish(struct cli_creds *c, const struct cli_net *n)
 void
 cli_json_string(FILE *f, const char *s)
 {
+	/* the escapes of NUT 2.8.5's json_print_esc(), for identical output */
+	static const char *const special[] = {['"'] = "\\\"", ['\\'] = "\\\\", ['\b'] = "\\b",
+	                                      ['\f'] = "\\f",   ['\n'] = "\\n",  ['\r'] = "\\r",
+	                                      ['\t'] = "\\t"};
+
 	fputc('"', f);
 	for (; *s; s++) {
 		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
+		if (ch < sizeof(special) / sizeof(special[0]) && special[ch])
+			fputs(special[ch], f);
 		else if (ch < 0x20)
 			fprintf(f, "\\u%04x", ch);
 		else

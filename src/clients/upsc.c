@@ -57,15 +57,17 @@ long_usage(void)
 }
 
 /* Every failure ends here: "Error: ..." on stderr, and in JSON mode an
- * {"error": ...} object on stdout, as NUT 2.8.5 does. */
+ * error object on stdout in NUT 2.8.5's two layouts: {"error": "..."} on
+ * one line, or (for the variable list, whose "{" NUT has printed already)
+ * on three lines. */
 static _Noreturn void
-fail(const struct upsc *u, const char *msg)
+fail_json(const struct upsc *u, const char *msg, bool multiline)
 {
 	fprintf(stderr, "Error: %s\n", msg);
 	if (u->json) {
-		printf("{\n  \"error\": ");
+		printf(multiline ? "{\n  \"error\": " : "{\"error\": ");
 		cli_json_string(stdout, msg);
-		printf("\n}\n");
+		printf(multiline ? "\n}\n" : "}\n");
 	}
 	fflush(stdout);
 	if (u->conn)
@@ -73,23 +75,26 @@ fail(const struct upsc *u, const char *msg)
 	exit(EXIT_FAILURE);
 }
 
-static void
-fail_conn(const struct upsc *u, int err)
+static _Noreturn void
+fail(const struct upsc *u, const char *msg)
+{
+	fail_json(u, msg, false);
+}
+
+static _Noreturn void
+fail_conn(const struct upsc *u, int err, bool multiline)
 {
 	/* NUT names a LIST/GET sent to a server that lacks it this way. */
 	if (err == UCL_E_UNKNOWN_COMMAND)
-		fail(u, "upsd is too old to support this query");
-	fail(u, ucl_errmsg(u->conn));
+		fail_json(u, "upsd is too old to support this query", multiline);
+	fail_json(u, ucl_errmsg(u->conn), multiline);
 }
 
-/* JSON in the indent-2 layout: [] / {} when empty. */
+/* NUT 2.8.5's layout: "[\n" or "{\n", items "  ..." joined by ",\n",
+ * then "\n]\n" or "\n}\n" (so an empty list is "[\n\n]\n"). */
 static void
 json_list(const struct ucl_list *l, int key, int val)
 {
-	if (l->n == 0) {
-		printf(val < 0 ? "[]\n" : "{}\n");
-		return;
-	}
 	printf(val < 0 ? "[\n" : "{\n");
 	for (size_t i = 0; i < l->n; i++) {
 		printf("%s  ", i ? ",\n" : "");
@@ -109,7 +114,7 @@ list_upses(struct upsc *u)
 	int r = ucl_list_ups(u->conn, &l);
 
 	if (r < 0)
-		fail_conn(u, r);
+		fail_conn(u, r, false);
 	if (u->json)
 		json_list(&l, 0, u->verbose ? 1 : -1);
 	else
@@ -129,7 +134,7 @@ list_clients(struct upsc *u)
 	int r = ucl_list_client(u->conn, u->t.ups, &l);
 
 	if (r < 0)
-		fail_conn(u, r);
+		fail_conn(u, r, false);
 	if (u->json)
 		json_list(&l, 0, -1);
 	else
@@ -145,7 +150,7 @@ list_vars(struct upsc *u)
 	int r = ucl_list_var(u->conn, u->t.ups, &l);
 
 	if (r < 0)
-		fail_conn(u, r);
+		fail_conn(u, r, true);
 	if (u->json)
 		json_list(&l, 0, 1);
 	else
@@ -166,7 +171,7 @@ print_var(struct upsc *u)
 	if (r == UCL_E_UNKNOWN_COMMAND)
 		fail(u, "variable unknown (old upsd detected)");
 	if (r < 0)
-		fail_conn(u, r);
+		fail_conn(u, r, false);
 	if (u->json) {
 		cli_json_string(stdout, val);
 		printf("\n");
@@ -238,7 +243,6 @@ main(int argc, char **argv)
 
 	parse_args(&u, argc, argv);
 	parse_target(&u);
-	(void)ucl_ignore_sigpipe();
 	char err[UCL_ERRMSG_MAX];
 	u.conn = cli_connect(&u.t, &u.net, err);
 	if (!u.conn)

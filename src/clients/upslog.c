@@ -91,7 +91,6 @@ setup_signals(void)
 		sigemptyset(&sa.sa_mask);
 		sigaction(table[i].sig, &sa, NULL);
 	}
-	(void)ucl_ignore_sigpipe();
 }
 
 static void

@@ -224,6 +224,8 @@ set_var(struct upsrw *u)
 		fprintf(stderr, "OK\n");
 		return;
 	}
+	if (u->timeout == 0) /* NUT checks the time before its first poll */
+		cli_die(u->conn, "Can't receive status tracking information: timeout");
 	r = ucl_wait_tracking(u->conn, id, (int)u->timeout * 1000, TRACKING_POLL_MS, &res);
 	if (r < 0)
 		cli_die(u->conn, "Can't receive status tracking information: %s",
@@ -297,7 +299,6 @@ main(int argc, char **argv)
 	char err[UCL_ERRMSG_MAX];
 
 	parse_args(&u, argc, argv);
-	(void)ucl_ignore_sigpipe();
 	u.conn = cli_connect(&u.t, &u.net, err);
 	if (!u.conn)
 		cli_die(NULL, "Error: %s", err);

@@ -71,6 +71,7 @@ dummy_setvar_local(struct drv *d, const char *var, const char *value)
 {
 	unsigned flags;
 	long aux;
+	bool fixed = false;
 	int r;
 
 	if (strcasecmp(var, "ups.status") == 0) {
@@ -82,12 +83,12 @@ dummy_setvar_local(struct drv *d, const char *var, const char *value)
 		return SP_R_HANDLED;
 	} else {
 		r = drv_setinfo(d, var, value);
-		if (r == -EPERM) {
-			log_debug(1, "%s is fixed by override.%s: not changed", var, var);
-			return SP_R_FAILED;
-		}
-		if (r < 0)
+		if (r < 0 && r != -EPERM)
 			return r == -EINVAL ? SP_R_INVALID : SP_R_FAILED;
+		/* fixed by override.*: the value stays, the flags are still set */
+		if (r == -EPERM)
+			log_debug(1, "%s is fixed by override.%s: not changed", var, var);
+		fixed = r == -EPERM;
 	}
 	(void)dv_lookup(var, &flags, &aux);
 	{
@@ -96,7 +97,7 @@ dummy_setvar_local(struct drv *d, const char *var, const char *value)
 	}
 	if (flags & ST_F_STRING)
 		(void)drv_setaux(d, var, aux);
-	return SP_R_HANDLED;
+	return fixed ? SP_R_FAILED : SP_R_HANDLED;
 }
 
 /* ---- definition files ---- */

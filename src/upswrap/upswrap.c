@@ -87,9 +87,10 @@ check(struct out *o, struct wrap_ctx *ctx, int argc, char **argv)
 
 	for (size_t i = 0; i < np; i++)
 		printf("warning: %s\n", wrap_problem(ctx, i));
-	printf("%zu filters loaded\n", wrap_filter_count(ctx));
+	printf("%zu filters loaded, %zu filter files refused\n", wrap_filter_count(ctx),
+	       wrap_refused_files(ctx));
 	if (argc == 0)
-		return 0;
+		return wrap_refused_files(ctx) ? WRAP_RC_BADCONFIG : 0;
 	rc = wrap_decide(ctx, argc, argv, &d);
 	if (rc != 0) {
 		printf("denied (%d): %s\n", rc, d.msg);
@@ -113,6 +114,11 @@ setup_log(struct out *o, const struct wrap_settings *s)
 {
 	if (!s->use_syslog)
 		return;
+	if (access("/dev/log", W_OK) != 0) {
+		/* oslo warns and ignores the syslog settings too */
+		fprintf(stderr, "%s: warning: /dev/log unavailable, logging to stderr\n", o->name);
+		return;
+	}
 	openlog(o->name, LOG_PID, s->syslog_facility);
 	/* decisions are always logged; syslog_log_level filters the rest */
 	o->syslog = true;

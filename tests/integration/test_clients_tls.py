@@ -267,3 +267,23 @@ def test_default_warns_when_starttls_refused(procs, base, run_user, netns):
     assert "Warning:" in err and "refused STARTTLS" in err and "NOT encrypted" in err, err
     rc, out, err = netns.client("upsc", "--tls", ups, "ups.mfr")
     assert rc == 1 and out == "" and "refused STARTTLS" in err
+
+
+def test_ipv6_literal_and_host_names(procs, base):
+    """ups@[::1]:port, and localhost resolving to both families."""
+    dev = os.path.join(base, "v6.dev")
+    with open(dev, "w") as f:
+        f.write(DEV)
+    nutdir = os.path.join(base, "v6")
+    os.makedirs(nutdir)
+    port = free_port()
+    peer = NutPeer(procs, nutdir, {"ups": dev}, users=USERS, upsd_extra="LISTEN ::1 %d\n" % port)
+    peer.start_drivers().start_upsd(port=port)
+    for target in ("ups@[::1]:%d" % port, "ups@localhost:%d" % port,
+                   "ups@127.0.0.1:%d" % port):
+        rc, out, err = ours("upsc", target, "ups.mfr")
+        assert (rc, out, err) == (0, "Tls\n", ""), (target, err)
+    rc, out, err = ours("upsc", "-l", "[::1]:%d" % port)
+    assert (rc, out) == (0, "ups\n"), err
+    rc, out, err = ours("upscmd", "-l", "ups@[::1]:%d" % port)
+    assert rc == 0 and out.startswith("Instant commands supported on UPS [ups]:"), err

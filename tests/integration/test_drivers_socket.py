@@ -305,9 +305,13 @@ def test_drops_to_run_user(procs, pubdir, run_user):
     name, uid, gid = run_user
     os.chown(pubdir, uid, gid)
     p, path = start(procs, pubdir, args=("-u", name))
-    with open("/proc/%d/status" % p.pid) as f:
-        status = f.read()
-    assert re.search(r"^Uid:\s+%d\s+%d" % (uid, uid), status, re.M)
+    def status():
+        with open("/proc/%d/status" % p.pid) as f:
+            return f.read()
+    # the socket exists before the drop (device first, then sandbox)
+    wait_for(lambda: re.search(r"^Uid:\s+%d\s+%d" % (uid, uid), status(), re.M),
+             what="the driver to drop to %s" % name)
+    status = status()
     assert re.search(r"^NoNewPrivs:\s+1", status, re.M)
     assert re.search(r"^CapEff:\s+0+$", status, re.M)
     st = os.stat(path)

@@ -14,7 +14,9 @@ import pytest
 
 from conftest import nut_request, wait_for
 from nut_peer import NutPeer
-from upsmon_helpers import UpsmonEnv, upsmon_parts, write_dev, write_seq
+from upsmon_helpers import UpsdServer, UpsmonEnv, upsmon_parts, write_dev, write_seq
+
+SERVERS = ["nut", "ours"]
 
 
 @pytest.fixture
@@ -30,25 +32,40 @@ def menv(run_user):
         e.cleanup()
 
 
+@pytest.fixture
+def server(procs, request):
+    """server(upses) starts NUT's dummy-ups drivers and the upsd under test."""
+    made = []
+
+    def make(upses):
+        srv = UpsdServer(procs, request.param, upses).start()
+        made.append(srv)
+        return srv
+    yield make
+    for srv in made:
+        srv.cleanup()
+
+
 def nut_server(procs, workdir, upses):
     return NutPeer(procs, workdir, upses).start()
 
 
 def peer_file(peer, ups):
     """The peer's own copy of a UPS's .dev/.seq file (NutPeer copies them)."""
-    return peer.upses[ups][0]
+    return peer.files[ups] if hasattr(peer, "files") else peer.upses[ups][0]
 
 
 def status(port, ups):
     return nut_request(port, "GET VAR %s ups.status" % ups)
 
 
-def test_primary_shutdown_on_low_battery(procs, workdir, menv):
+@pytest.mark.parametrize("server", SERVERS, indirect=True)
+def test_primary_shutdown_on_low_battery(procs, workdir, menv, server):
     """OL -> OB -> OB LB: the primary sets FSD, runs SHUTDOWNCMD and writes
     POWERDOWNFLAG with NUT's magic."""
     seq = os.path.join(str(workdir), "fail.seq")
-    write_seq(seq, [("OL", 4), ("OB", 3), ("OB LB", 1)])
-    peer = nut_server(procs, workdir, {"ups1": seq})
+    write_seq(seq, [("OL", 3), ("OB", 2), ("OB LB", 1)])
+    peer = server({"ups1": seq})
     e = menv()
     e.write_conf(["ups1@127.0.0.1:%d 1 monprimary pmpass primary" % peer.port])
     p = e.start(procs)
@@ -73,13 +90,14 @@ def test_primary_shutdown_on_low_battery(procs, workdir, menv):
     wait_for(lambda: not p.alive(), 10, what="upsmon to exit after SHUTDOWNCMD (SHUTDOWNEXIT yes)")
 
 
-def test_secondary_and_hostsync(procs, workdir, menv):
+@pytest.mark.parametrize("server", SERVERS, indirect=True)
+def test_secondary_and_hostsync(procs, workdir, menv, server):
     """Primary and secondary on one UPS: the secondary shuts down on FSD and
     logs out; the primary waits for that (NUMLOGINS <= 1, well before
     HOSTSYNC) and then shuts down itself."""
     seq = os.path.join(str(workdir), "fail.seq")
-    write_seq(seq, [("OL", 5), ("OB", 2), ("OB LB", 1)])
-    peer = nut_server(procs, workdir, {"ups1": seq})
+    write_seq(seq, [("OL", 3), ("OB", 1), ("OB LB", 1)])
+    peer = server({"ups1": seq})
     prim, sec = menv("primary"), menv("secondary")
     prim.write_conf(["ups1@127.0.0.1:%d 1 monprimary pmpass primary" % peer.port], hostsync=15)
     sec.write_conf(["ups1@127.0.0.1:%d 1 monsecondary smpass secondary" % peer.port],
@@ -101,19 +119,20 @@ def test_secondary_and_hostsync(procs, workdir, menv):
     assert os.stat(prim.marker).st_mtime - fsd_seen < 12
 
 
-def test_secondary_waits_for_primary_then_fsd(procs, workdir, menv):
+@pytest.mark.parametrize("server", SERVERS, indirect=True)
+def test_secondary_waits_for_primary_then_fsd(procs, workdir, menv, server):
     """A secondary seeing OB LB waits (HOSTSYNC) for the primary's FSD; an
     FSD set by an admin makes it shut down at once."""
     dev = os.path.join(str(workdir), "ups1.dev")
     write_dev(dev, "OB LB")
-    peer = nut_server(procs, workdir, {"ups1": dev})
+    peer = server({"ups1": dev})
     dev = peer_file(peer, "ups1")
     sec = menv("secondary")
     sec.write_conf(["ups1@127.0.0.1:%d 1 monsecondary smpass secondary" % peer.port],
                    hostsync=30)
     sec.start(procs)
     sec.wait_event("LOWBATT")
-    time.sleep(3)
+    time.sleep(2)
     assert not sec.shut_down()
     import socket
     with socket.create_connection(("127.0.0.1", peer.port), timeout=3) as s:
@@ -126,31 +145,33 @@ def test_secondary_waits_for_primary_then_fsd(procs, workdir, menv):
     assert "FSD" in sec.types()
 
 
-def test_brief_blip_shuts_nothing_down(procs, workdir, menv):
+@pytest.mark.parametrize("server", SERVERS, indirect=True)
+def test_brief_blip_shuts_nothing_down(procs, workdir, menv, server):
     seq = os.path.join(str(workdir), "blip.seq")
-    write_seq(seq, [("OL", 4), ("OB", 2), ("OL", 1)])
-    peer = nut_server(procs, workdir, {"ups1": seq})
+    write_seq(seq, [("OL", 3), ("OB", 2), ("OL", 1)])
+    peer = server({"ups1": seq})
     e = menv()
     e.write_conf(["ups1@127.0.0.1:%d 1 monprimary pmpass primary" % peer.port])
     p = e.start(procs)
     e.wait_event("ONBATT")
     e.wait_event("ONLINE")
-    time.sleep(3)
+    time.sleep(2)
     assert not e.shut_down() and p.alive()
     assert "FSD" not in status(peer.port, "ups1")
 
 
-def test_deadtime_promotes_silent_on_battery(procs, workdir, menv):
+@pytest.mark.parametrize("server", SERVERS, indirect=True)
+def test_deadtime_promotes_silent_on_battery(procs, workdir, menv, server):
     """OB, then upsd goes away: after DEADTIME the UPS counts as OB LB."""
     dev = os.path.join(str(workdir), "ups1.dev")
     write_dev(dev, "OB")
-    peer = nut_server(procs, workdir, {"ups1": dev})
+    peer = server({"ups1": dev})
     dev = peer_file(peer, "ups1")
     e = menv()
     e.write_conf(["ups1@127.0.0.1:%d 1 monprimary pmpass primary" % peer.port], deadtime=4)
     e.start(procs)
     e.wait_event("ONBATT")
-    peer.upsd.stop()
+    peer.stop_upsd()
     t0 = time.monotonic()
     e.wait_event("COMMBAD")
     e.wait_shutdown(20)
@@ -168,14 +189,15 @@ def test_deadtime_not_on_line(procs, workdir, menv):
     wait_for(lambda: nut_request(peer.port, "GET NUMLOGINS ups1") == "NUMLOGINS ups1 1", 10)
     peer.upsd.stop()
     e.wait_event("COMMBAD")
-    time.sleep(4)
+    time.sleep(3)
     assert not e.shut_down()
 
 
-def test_nocomm_commbad_commok(procs, workdir, menv):
+@pytest.mark.parametrize("server", SERVERS, indirect=True)
+def test_nocomm_commbad_commok(procs, workdir, menv, server):
     dev = os.path.join(str(workdir), "ups1.dev")
     write_dev(dev, "OL")
-    peer = nut_server(procs, workdir, {"ups1": dev})
+    peer = server({"ups1": dev})
     dev = peer_file(peer, "ups1")
     e = menv()
     e.write_conf(["ups1@127.0.0.1:%d 1 monprimary pmpass primary" % peer.port],
@@ -183,21 +205,22 @@ def test_nocomm_commbad_commok(procs, workdir, menv):
     e.start(procs)
     wait_for(lambda: nut_request(peer.port, "GET NUMLOGINS ups1") == "NUMLOGINS ups1 1", 10)
     port = peer.port
-    peer.upsd.stop()
+    peer.stop_upsd()
     e.wait_event("COMMBAD")
     e.wait_event("NOCOMM", 10)
     e.wait_event("NOCOMM", 10, count=2)  # repeats every NOCOMMWARNTIME
     assert e.types().count("COMMBAD") == 1
-    peer.start_upsd(port)
+    peer.restart_upsd()
     e.wait_event("COMMOK", 15)
     assert "COMMOK" not in e.types()[:e.types().index("COMMBAD")]  # not at start-up
     assert not e.shut_down()
 
 
-def test_replbatt_repeats(procs, workdir, menv):
+@pytest.mark.parametrize("server", SERVERS, indirect=True)
+def test_replbatt_repeats(procs, workdir, menv, server):
     dev = os.path.join(str(workdir), "ups1.dev")
     write_dev(dev, "OL RB")
-    peer = nut_server(procs, workdir, {"ups1": dev})
+    peer = server({"ups1": dev})
     dev = peer_file(peer, "ups1")
     e = menv()
     e.write_conf(["ups1@127.0.0.1:%d 1 monprimary pmpass primary" % peer.port],
@@ -209,21 +232,22 @@ def test_replbatt_repeats(procs, workdir, menv):
     assert ev[3] == "UPS ups1@127.0.0.1 battery needs to be replaced"
 
 
-def test_upsd_restart_while_on_battery(procs, workdir, menv):
+@pytest.mark.parametrize("server", SERVERS, indirect=True)
+def test_upsd_restart_while_on_battery(procs, workdir, menv, server):
     """upsd restarts within DEADTIME while OB: nothing shuts down; the
     session is re-established; a later OB LB still shuts down."""
     dev = os.path.join(str(workdir), "ups1.dev")
     write_dev(dev, "OB")
-    peer = nut_server(procs, workdir, {"ups1": dev})
+    peer = server({"ups1": dev})
     dev = peer_file(peer, "ups1")
     e = menv()
     e.write_conf(["ups1@127.0.0.1:%d 1 monprimary pmpass primary" % peer.port], deadtime=8)
     e.start(procs)
     e.wait_event("ONBATT")
     port = peer.port
-    peer.upsd.stop()
+    peer.stop_upsd()
     e.wait_event("COMMBAD")
-    peer.start_upsd(port)
+    peer.restart_upsd()
     e.wait_event("COMMOK", 15)
     wait_for(lambda: nut_request(port, "GET NUMLOGINS ups1") == "NUMLOGINS ups1 1", 10,
              what="upsmon logged in again")
@@ -235,13 +259,15 @@ def test_upsd_restart_while_on_battery(procs, workdir, menv):
     assert "FSD" in status(port, "ups1")
 
 
-@pytest.mark.parametrize("case", ["two-needed", "one-enough", "weighted"])
-def test_minsupplies_power_values(procs, workdir, menv, case):
+@pytest.mark.parametrize("server,case", [("nut", "two-needed"), ("nut", "one-enough"),
+                                         ("ours", "weighted")],
+                         indirect=["server"])
+def test_minsupplies_power_values(procs, workdir, menv, server, case):
     a = os.path.join(str(workdir), "a.dev")
     b = os.path.join(str(workdir), "b.dev")
     write_dev(a, "OL")
     write_dev(b, "OL")
-    peer = nut_server(procs, workdir, {"upsa": a, "upsb": b})
+    peer = server({"upsa": a, "upsb": b})
     a, b = peer_file(peer, "upsa"), peer_file(peer, "upsb")
     pv = {"two-needed": (1, 1, 2), "one-enough": (1, 1, 1), "weighted": (2, 1, 2)}[case]
     e = menv()
@@ -256,7 +282,7 @@ def test_minsupplies_power_values(procs, workdir, menv, case):
         e.wait_shutdown(15)
         return
     # upsa alone carries MINSUPPLIES: no shutdown while it is on line
-    time.sleep(4)
+    time.sleep(2.5)
     assert not e.shut_down()
     write_dev(a, "OB LB")
     e.wait_shutdown(15)

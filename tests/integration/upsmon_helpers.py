@@ -179,3 +179,49 @@ def write_seq(path, steps, hold=3600):
         for status, secs in steps:
             f.write("ups.status: %s\nTIMER %d\n" % (status, secs))
         f.write("TIMER %d\n" % hold)
+
+
+class UpsdServer:
+    """NUT's dummy-ups drivers behind either NUT's upsd ("nut") or ours
+    ("ours"), in a directory the unprivileged upsd can traverse.
+    `files[ups]` is the driver's own copy of the .dev/.seq file."""
+
+    def __init__(self, procs, kind, upses):
+        from nut_peer import NutPeer
+        self.kind = kind
+        self.procs = procs
+        self.base = tempfile.mkdtemp(prefix="upsguard-srv-", dir="/tmp")
+        os.chmod(self.base, 0o755)
+        self.peer = NutPeer(procs, self.base, upses)
+        self.files = {u: spec[0] for u, spec in self.peer.upses.items()}
+        self.our = None
+        self.port = None
+
+    def start(self):
+        if self.kind == "nut":
+            self.peer.start()
+            self.port = self.peer.port
+            return self
+        from nut_peer import DEFAULT_USERS, write_ups_conf
+        from upsd_helpers import OurUpsd
+        self.peer.start_drivers()
+        ups_conf = os.path.join(self.base, "ours-ups.conf")
+        write_ups_conf(ups_conf, self.peer.upses)
+        with open(ups_conf) as f:
+            text = f.read()
+        self.our = OurUpsd(self.procs, self.base, self.peer.dir, text, DEFAULT_USERS)
+        self.our.start(wait=list(self.peer.upses))
+        self.port = self.our.port
+        return self
+
+    def stop_upsd(self):
+        (self.peer.upsd if self.kind == "nut" else self.our.proc).stop()
+
+    def restart_upsd(self):
+        if self.kind == "nut":
+            self.peer.start_upsd(self.port)
+        else:
+            self.our.start(wait=list(self.peer.upses))
+
+    def cleanup(self):
+        shutil.rmtree(self.base, ignore_errors=True)

@@ -223,9 +223,9 @@ test_json(void **state)
 	FILE *f = open_memstream(&buf, &len);
 
 	assert_non_null(f);
-	cli_json_string(f, "a \"q\" \\ b\x01");
+	cli_json_string(f, "a \"q\" \\ b\x01\n\t\r\b\f/");
 	fclose(f);
-	assert_string_equal(buf, "\"a \\\"q\\\" \\\\ b\\u0001\"");
+	assert_string_equal(buf, "\"a \\\"q\\\" \\\\ b\\u0001\\n\\t\\r\\b\\f/\"");
 	free(buf);
 }
 

@@ -171,8 +171,7 @@ build_regexps(struct wfilter *f, char *err, size_t errlen)
 	if (!f->re)
 		return -ENOMEM;
 	for (int i = 0; i < f->nargs; i++) {
-		f->re[i] = wre_compile(f->args[i], e, sizeof(e));
-		if (!f->re[i]) {
+		if (wre_check(f->args[i], e, sizeof(e)) < 0) {
 			snprintf(err, errlen, "regular expression %d '%s': %s", i + 1, f->args[i],
 				 e);
 			return -EINVAL;
@@ -317,9 +316,16 @@ regexp_match(const struct wfilter *f, const struct wargs *a, bool prefix)
 {
 	if (a->n == 0 || (prefix ? f->nargs > a->n : f->nargs != a->n))
 		return false;
-	for (int i = 0; i < f->nargs; i++)
+	for (int i = 0; i < f->nargs; i++) {
+		if (!f->re[i]) {
+			/* compiled on first use: most filters never get this far */
+			char e[256];
+			if (!(f->re[i] = wre_compile(f->args[i], e, sizeof(e))))
+				return false;
+		}
 		if (!wre_match(f->re[i], a->v[i]))
 			return false;
+	}
 	return true;
 }
 
@@ -512,12 +518,13 @@ kill_match(const struct wfilter *f, const struct wargs *a)
 	return strcmp(target, base) == 0 && dir_in_path(dir);
 }
 
-/* ip's batch option, in any spelling ip accepts. */
+/* ip's batch option, in any spelling ip accepts, anywhere: options with
+ * an argument (-n NS) may come before it, so no position is safe. */
 static bool
 ip_batch_option(const struct wargs *a)
 {
-	for (int i = 1; i < a->n && a->v[i][0] == '-'; i++) {
-		const char *o = a->v[i][1] == '-' ? a->v[i] + 1 : a->v[i];
+	for (int i = 1; i < a->n; i++) {
+		const char *o = a->v[i][0] == '-' && a->v[i][1] == '-' ? a->v[i] + 1 : a->v[i];
 		size_t n = strlen(o);
 		if (n >= 2 && strncmp(o, "-batch", n) == 0)
 			return true;

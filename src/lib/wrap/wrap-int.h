@@ -51,6 +51,8 @@ struct wre;
  * translation does not support (both deny). */
 struct wre *wre_compile(const char *pattern, char *err, size_t errlen);
 bool wre_match(const struct wre *re, const char *s);
+/* Only the translation (the checks Python's parser makes): 0 or -EINVAL. */
+int wre_check(const char *pattern, char *err, size_t errlen);
 void wre_free(struct wre *re);
 
 /* Translate a Python pattern into PCRE2 syntax (exposed for unit tests).
@@ -112,7 +114,8 @@ struct wfilter {
 	char *file_path; /* ReadFileFilter */
 	int nargs;
 	char **args;
-	struct wre **re; /* RegExpFilter, ChainingRegExpFilter: one per arg */
+	struct wre **re; /* RegExpFilter, ChainingRegExpFilter: one per arg,
+			  * compiled when first needed (checked at load) */
 	char *real_exec; /* get_exec() result, cached */
 	bool exec_done;
 };

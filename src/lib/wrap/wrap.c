@@ -33,6 +33,7 @@ struct wrap_ctx {
 	char **problems;
 	size_t np;
 	char *dropped; /* first filter file refused as file:line: reason */
+	size_t ndropped;
 };
 
 void
@@ -341,6 +342,7 @@ drop_file(struct wrap_ctx *ctx, size_t first, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	problem(ctx, "%s; this file allows nothing", buf);
+	ctx->ndropped++;
 	if (!ctx->dropped)
 		ctx->dropped = strdup(buf);
 }
@@ -679,6 +681,12 @@ size_t
 wrap_problem_count(const struct wrap_ctx *ctx)
 {
 	return ctx->np;
+}
+
+size_t
+wrap_refused_files(const struct wrap_ctx *ctx)
+{
+	return ctx->ndropped;
 }
 
 const char *

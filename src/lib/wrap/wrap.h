@@ -87,6 +87,8 @@ const struct wrap_settings *wrap_settings(const struct wrap_ctx *ctx);
 size_t wrap_filter_count(const struct wrap_ctx *ctx);
 size_t wrap_problem_count(const struct wrap_ctx *ctx);
 const char *wrap_problem(const struct wrap_ctx *ctx, size_t i);
+/* Number of filter files refused as a whole (they allow nothing). */
+size_t wrap_refused_files(const struct wrap_ctx *ctx);
 
 struct wrap_decision {
 	int rc;                  /* 0 allowed, else WRAP_RC_* */

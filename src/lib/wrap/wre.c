@@ -770,7 +770,7 @@ wre_translate(const char *pattern, char *out, size_t outlen, bool *ascii, char *
 	bool at_start = true;
 	int r = 0;
 
-	if (strlen(pattern) > WRE_MAX_PATTERN)
+	if (strlen(pattern) > WRE_MAX_PATTERN + 1) /* + the '$' oslo appends */
 		return tfail(&t, "pattern longer than %d bytes", WRE_MAX_PATTERN);
 	if (outlen == 0)
 		return -EINVAL;
@@ -800,6 +800,34 @@ wre_translate(const char *pattern, char *out, size_t outlen, bool *ascii, char *
 		memcpy(out, pre, strlen(pre));
 	}
 	return 0;
+}
+
+int
+wre_check(const char *pattern, char *err, size_t errlen)
+{
+	size_t plen = strlen(pattern);
+	char *src, *pcre;
+	bool ascii;
+	int r;
+
+	if (plen > WRE_MAX_PATTERN) {
+		snprintf(err, errlen, "pattern longer than %d bytes", WRE_MAX_PATTERN);
+		return -EINVAL;
+	}
+	src = malloc(plen + 2);
+	pcre = malloc(WRE_MAX_OUT);
+	if (!src || !pcre) {
+		free(src);
+		free(pcre);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	memcpy(src, pattern, plen);
+	memcpy(src + plen, "$", 2);
+	r = wre_translate(src, pcre, WRE_MAX_OUT, &ascii, err, errlen);
+	free(src);
+	free(pcre);
+	return r;
 }
 
 struct wre *

@@ -1,0 +1,111 @@
+#!/usr/bin/python3
+"""Per-call cost of upswrap against Debian's oslo-rootwrap, side by side.
+
+Both wrappers get the same rootwrap.conf and the same filter files (a
+realistic set: the shutdown filters plus 40 CommandFilter/RegExpFilter
+lines) and run the same allowed command, /bin/true, and the same refused
+one.  Calls alternate between the two so that machine load hits both
+alike.  Reports the median and mean wall time per call, the CPU time per
+call (children's user+sys), and the ratio.  Run as root (the chain of
+trust must be root-owned):
+
+    sudo bench/upswrap-bench.py [BUILD_DIR] [CALLS]
+"""
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "build")
+CALLS = int(sys.argv[2]) if len(sys.argv) > 2 else 200
+OSLO = "/usr/bin/oslo-rootwrap"
+ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
+
+
+def tree(root):
+    fdir = os.path.join(root, "rootwrap.d")
+    os.makedirs(fdir)
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "conf", "rootwrap.d",
+                       "shutdown.filters")
+    shutil.copy(src, os.path.join(fdir, "shutdown.filters"))
+    lines = ["[Filters]"]
+    for i in range(20):
+        lines.append("cmd%d: CommandFilter, /usr/bin/tool%d, root" % (i, i))
+        lines.append("re%d: RegExpFilter, /usr/bin/tool%d, root, tool%d, -[a-z]+, [0-9]{1}"
+                     % (i, i, i))
+    lines.append("true: CommandFilter, /bin/true, root")
+    with open(os.path.join(fdir, "bench.filters"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    conf = os.path.join(root, "rootwrap.conf")
+    with open(conf, "w") as f:
+        f.write("[DEFAULT]\nfilters_path=%s\nexec_dirs=/sbin,/usr/sbin,/bin,/usr/bin\n"
+                "use_syslog=False\n" % fdir)
+    bindir = os.path.join(root, "bin")
+    os.makedirs(bindir)
+    upswrap = os.path.join(bindir, "upswrap")
+    shutil.copy2(os.path.join(BUILD, "src", "upswrap", "upswrap"), upswrap)
+    return conf, upswrap
+
+
+def one(argv):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    subprocess.run(argv, env=ENV, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def measure(label, runs):
+    walls = {k: [] for k in runs}
+    cpus = {k: [] for k in runs}
+    for _ in range(CALLS):
+        for k, argv in runs.items():
+            w, c = one(argv)
+            walls[k].append(w)
+            cpus[k].append(c)
+    print("\n%s (%d calls each, alternating)" % (label, CALLS))
+    print("  %-28s %10s %10s %10s" % ("", "median ms", "mean ms", "cpu ms"))
+    for k in runs:
+        print("  %-28s %10.2f %10.2f %10.2f" % (k, 1000 * statistics.median(walls[k]),
+                                               1000 * statistics.mean(walls[k]),
+                                               1000 * statistics.mean(cpus[k])))
+    return {k: statistics.median(v) for k, v in walls.items()}, \
+        {k: statistics.mean(v) for k, v in cpus.items()}
+
+
+def main():
+    if os.geteuid() != 0:
+        sys.exit("run as root: the chain of trust must be root-owned")
+    root = tempfile.mkdtemp(prefix="upswrap-bench-")
+    os.chmod(root, 0o755)
+    try:
+        conf, upswrap = tree(root)
+        print("load average: %.2f %.2f %.2f" % os.getloadavg())
+        med, cpu = measure("allowed: wrapper CONF true", {
+            "/bin/true (no wrapper)": ["/bin/true"],
+            "upswrap": [upswrap, conf, "true"],
+            "oslo-rootwrap": [OSLO, conf, "true"]})
+        med2, cpu2 = measure("refused: wrapper CONF rm -rf /x", {
+            "upswrap": [upswrap, conf, "rm", "-rf", "/x"],
+            "oslo-rootwrap": [OSLO, conf, "rm", "-rf", "/x"]})
+        print("\nratio oslo/upswrap: allowed %.1fx wall, %.1fx cpu; refused %.1fx wall, "
+              "%.1fx cpu" % (med["oslo-rootwrap"] / med["upswrap"],
+                            cpu["oslo-rootwrap"] / max(cpu["upswrap"], 1e-6),
+                            med2["oslo-rootwrap"] / med2["upswrap"],
+                            cpu2["oslo-rootwrap"] / max(cpu2["upswrap"], 1e-6)))
+        print("wrapper overhead over /bin/true alone: upswrap %.2f ms, oslo %.2f ms" % (
+            1000 * (med["upswrap"] - med["/bin/true (no wrapper)"]),
+            1000 * (med["oslo-rootwrap"] - med["/bin/true (no wrapper)"])))
+    finally:
+        shutil.rmtree(root)
+
+
+if __name__ == "__main__":
+    main()
