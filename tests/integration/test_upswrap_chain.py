@@ -284,10 +284,9 @@ def test_closed_standard_fds_are_reopened(workdir):
     require_root()
     root = str(workdir)
     conf = make_tree(root, {"s.filters": "[Filters]\nsh: RegExpFilter, /bin/sh, root, sh, -c, "
-                                         "readlink /proc/self/fd/1 >&2\n"})
+                                         "x=.*\n"})
     upswrap = install_upswrap(root)
-    r = subprocess.run([upswrap, conf, "sh", "-c", "readlink /proc/self/fd/1 >&2"],
-                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       preexec_fn=lambda: os.close(1))
+    r = subprocess.run(["/bin/sh", "-c", 'exec "$0" "$1" sh -c "x=\\$(readlink /proc/\\$\\$/fd/1); echo \\$x >&2" >&-',
+                        upswrap, conf], stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert r.returncode == 0, r.stderr
     assert r.stderr.decode().splitlines()[-1] == "/dev/null", r.stderr
