@@ -309,6 +309,13 @@ drv_apply_switches(struct drv *d)
 		(void)drv_delcmd(d, "driver.killpower");
 }
 
+/* Options never published as driver.parameter.* (anyone may read those). */
+static bool
+secret_key(const char *key)
+{
+	return strstr(key, "pass") || strstr(key, "secret") || strstr(key, "key");
+}
+
 static void
 publish_driver_info(struct drv *d)
 {
@@ -324,7 +331,7 @@ publish_driver_info(struct drv *d)
 		const struct conf_kv *kv = &d->ups->opts[i];
 
 		if (strncmp(kv->key, "override.", 9) == 0 || strncmp(kv->key, "default.", 8) == 0 ||
-		    strcmp(kv->key, "pollinterval") == 0)
+		    strcmp(kv->key, "pollinterval") == 0 || secret_key(kv->key))
 			continue;
 		snprintf(key, sizeof(key), "driver.%s.%s", kv->value ? "parameter" : "flag",
 		         kv->key);

@@ -318,3 +318,34 @@ def test_drops_to_run_user(procs, pubdir, run_user):
     assert st.st_uid == uid
     s = DriverSocket(path)
     assert values(s.dump())["ups.id"] == "first"
+
+
+def test_reload_and_secrets(procs, workdir):
+    sections = {"r": {"driver": "dummy-ups", "port": "u.dev", "override.ups.id": "one",
+                      "password": "hunter2", "username": "mon"}}
+    p, path = start(procs, workdir, "r", sections)
+    s = DriverSocket(path)
+    v = values(s.dump())
+    assert v["ups.id"] == "one"
+    # a repeater-style password is never published
+    assert "hunter2" not in " ".join(v.values())
+    assert v["driver.parameter.username"] == "mon"
+    # driver.reload applies a changed override
+    sections["r"]["override.ups.id"] = "two"
+    write_ups_conf(os.path.join(str(workdir), "ups.conf"), sections)
+    s.send("INSTCMD driver.reload TRACKING r1")
+    lines = s.until(lambda l: l.startswith("TRACKING"))
+    assert lines[-1] == "TRACKING r1 0" and 'SETINFO ups.id "two"' in lines
+    # a port change needs a restart: reload-or-error says so
+    sections["r"]["port"] = "other.dev"
+    write_ups_conf(os.path.join(str(workdir), "ups.conf"), sections)
+    s.send("INSTCMD driver.reload-or-error TRACKING r2")
+    assert s.until(lambda l: l.startswith("TRACKING"))[-1] == "TRACKING r2 3"
+    # a broken ups.conf is refused, the driver keeps running
+    with open(os.path.join(str(workdir), "ups.conf"), "w") as f:
+        f.write("[r\n  driver = \n")
+    s.send("INSTCMD driver.reload TRACKING r3")
+    assert s.until(lambda l: l.startswith("TRACKING"))[-1] == "TRACKING r3 3"
+    s.send("PING")
+    assert s.line() == "PONG"
+    assert p.alive()
