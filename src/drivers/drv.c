@@ -550,8 +550,11 @@ resolve_identity(const struct drv *d, struct drop *dr)
 		}
 		dr->have_group = true;
 	}
-	if (geteuid() != 0)
+	if (geteuid() != 0) {
+		if (d->opt_user)
+			log_warn("-u %s ignored: not started as root", d->opt_user);
 		return 0;
+	}
 	if (name && strcmp(name, "root") == 0) {
 		log_warn("running as root: 'user = root' or -u root asked for it");
 		dr->keep_root = true;
@@ -861,6 +864,12 @@ open_runtime(struct drv *d)
 		return -ENOMEM;
 	}
 	r = dsock_open(d->base, d->sockpath, drv_sock_line, d, &d->sock);
+	if (r == -EADDRINUSE) {
+		log_err(
+		    "socket %s: another driver is serving [%s]; stop it first (upsdrvctl stop %s)",
+		    d->sockpath, d->upsname, d->upsname);
+		return r;
+	}
 	if (r < 0) {
 		log_err("socket %s: %s", d->sockpath, strerror(-r));
 		return r;
