@@ -8,10 +8,10 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/socket.h>
 #include <openssl/err.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <event2/buffer.h>
@@ -53,8 +53,8 @@ http_add_headers(struct evhttp_request *req, const char *content_type, bool cach
 }
 
 void
-http_send_buffer(struct evhttp_request *req, int code, const char *reason,
-    const char *content_type, struct evbuffer *body)
+http_send_buffer(struct evhttp_request *req, int code, const char *reason, const char *content_type,
+                 struct evbuffer *body)
 {
 	http_add_headers(req, content_type, false);
 	evhttp_send_reply(req, code, reason, body);
@@ -226,9 +226,10 @@ serve_page(struct web *w, struct evhttp_request *req, const char *id, enum page 
 	if (!found && json)
 		evbuffer_add_printf(b, "{\"error\":\"unknown UPS\"}\n");
 	else if (!found)
-		render_message_html(b, "Unknown UPS", "No UPS of that name is listed in hosts.conf.");
+		render_message_html(b, "Unknown UPS",
+		                    "No UPS of that name is listed in hosts.conf.");
 	http_send_buffer(req, found ? HTTP_OK : HTTP_NOTFOUND, found ? "OK" : "Not Found",
-	    json ? "application/json" : "text/html; charset=utf-8", b);
+	                 json ? "application/json" : "text/html; charset=utf-8", b);
 	evbuffer_free(b);
 }
 
@@ -398,10 +399,11 @@ dispatch(struct evhttp_request *req, void *arg)
 		if (!route_enabled(w, r->need) || !route_match(r, path, idbuf, sizeof(idbuf), &id))
 			continue;
 		if (!(r->methods & method)) {
-			evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+			evhttp_add_header(
+			    evhttp_request_get_output_headers(req), "Allow",
 			    r->methods & EVHTTP_REQ_POST
-				? (r->methods & EVHTTP_REQ_GET ? "GET, HEAD, POST" : "POST")
-				: "GET, HEAD");
+			        ? (r->methods & EVHTTP_REQ_GET ? "GET, HEAD, POST" : "POST")
+			        : "GET, HEAD");
 			http_send_text(req, 405, "Method Not Allowed", "method not allowed");
 			return;
 		}
@@ -432,8 +434,8 @@ accept_error(struct evconnlistener *lev, void *arg)
 	struct timeval tv = {0, HTTP_ACCEPT_PAUSE_MS * 1000};
 
 	evconnlistener_disable(lev);
-	if (event_base_once(evconnlistener_get_base(lev), -1, EV_TIMEOUT, resume_accept, lev,
-		&tv) < 0)
+	if (event_base_once(evconnlistener_get_base(lev), -1, EV_TIMEOUT, resume_accept, lev, &tv) <
+	    0)
 		evconnlistener_enable(lev);
 	log_debug(1, "accept paused: %s", strerror(errno));
 	(void)arg;
@@ -503,7 +505,8 @@ sweep(evutil_socket_t fd, short what, void *arg)
 			if (s >= 0)
 				shutdown(s, SHUT_RDWR);
 			c->cut = true;
-			log_debug(1, "connection dropped: no complete request in %d s", w->deadline);
+			log_debug(1, "connection dropped: no complete request in %d s",
+			          w->deadline);
 		}
 	}
 	(void)fd;
@@ -521,7 +524,7 @@ bevcb(struct event_base *base, void *arg)
 		if (!ssl)
 			return NULL;
 		bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-		    BEV_OPT_CLOSE_ON_FREE);
+		                                     BEV_OPT_CLOSE_ON_FREE);
 	} else {
 		bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	}
@@ -556,7 +559,7 @@ tls_setup(struct web *w, const struct webconf *conf, FILE *errs)
 		char e[256];
 		ERR_error_string_n(ERR_get_error(), e, sizeof(e));
 		fprintf(errs, "TLS: cannot use CERTFILE %s / KEYFILE %s: %s\n", conf->certfile,
-		    conf->keyfile, e);
+		        conf->keyfile, e);
 		SSL_CTX_free(ctx);
 		return -EINVAL;
 	}
@@ -565,14 +568,14 @@ tls_setup(struct web *w, const struct webconf *conf, FILE *errs)
 }
 
 int
-http_setup(struct web *w, struct event_base *base, const struct webconf *conf,
-    struct model *model, FILE *errs)
+http_setup(struct web *w, struct event_base *base, const struct webconf *conf, struct model *model,
+           FILE *errs)
 {
 	/* Every method reaches dispatch(), which answers 404 or 405 with the
 	 * security headers; evhttp's own 501 page would lack them. */
 	unsigned methods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-			   EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH |
-			   EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT;
+	                   EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH |
+	                   EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT;
 
 	w->base = base;
 	w->conf = conf;
@@ -603,7 +606,7 @@ http_setup(struct web *w, struct event_base *base, const struct webconf *conf,
 		if (!bs) {
 			int e = errno ? errno : EADDRNOTAVAIL;
 			fprintf(errs, "cannot listen on %s port %u: %s\n", l->addr,
-			    (unsigned)l->port, strerror(e));
+			        (unsigned)l->port, strerror(e));
 			return -e;
 		}
 		struct evconnlistener *lev = evhttp_bound_socket_get_listener(bs);

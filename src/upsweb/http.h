@@ -56,7 +56,7 @@ struct web {
 /* Create the evhttp server on base and bind every LISTEN address.  Errors
  * are written to errs.  Returns 0 or -errno (bind failure, bad TLS files). */
 int http_setup(struct web *w, struct event_base *base, const struct webconf *conf,
-    struct model *model, FILE *errs);
+               struct model *model, FILE *errs);
 
 /* Free the server and listeners. */
 void http_teardown(struct web *w);
@@ -69,7 +69,7 @@ void http_send_text(struct evhttp_request *req, int code, const char *reason, co
 
 /* Send the buffer as a response with the given type (headers included). */
 void http_send_buffer(struct evhttp_request *req, int code, const char *reason,
-    const char *content_type, struct evbuffer *body);
+                      const char *content_type, struct evbuffer *body);
 
 /* The request's path, percent-decoded into buf; -EINVAL when malformed
  * (NUL, too long, not starting with '/'). */

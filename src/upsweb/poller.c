@@ -87,10 +87,11 @@ resolve(const char *host, struct poller_target *t)
 
 	t->naddrs = 0;
 	if (getaddrinfo(host, NULL, &hints, &res) == 0) {
-		for (struct addrinfo *ai = res; ai && t->naddrs < POLLER_MAX_ADDRS; ai = ai->ai_next) {
+		for (struct addrinfo *ai = res; ai && t->naddrs < POLLER_MAX_ADDRS;
+		     ai = ai->ai_next) {
 			char *out = t->addrs[t->naddrs];
 			if (getnameinfo(ai->ai_addr, ai->ai_addrlen, out, POLLER_ADDR_MAX, NULL, 0,
-				NI_NUMERICHOST) != 0)
+			                NI_NUMERICHOST) != 0)
 				continue;
 			bool dup = false;
 			for (size_t k = 0; k < t->naddrs; k++)
