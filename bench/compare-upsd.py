@@ -154,6 +154,7 @@ def measure_idle(load, port, pid, n, hold):
     p = subprocess.Popen([load, "-p", str(port), "-m", "idle", "-c", str(n), "-t", str(hold)],
                          stdout=subprocess.PIPE, text=True)
     first = p.stdout.readline()
+    probed = p.stdout.readline()
     time.sleep(1)
     rss = rss_kib(pid)
     last = p.stdout.read().strip().splitlines()[-1]

@@ -234,6 +234,12 @@ run_many(const struct opts *o, int burst)
 			}
 		}
 	}
+	if (!burst) {
+		/* Still connected, each having been served once: measure now. */
+		printf("PROBED %ld\n", answered);
+		fflush(stdout);
+		sleep(3);
+	}
 	printf("mode=%s conns=%d opened=%d answered=%ld seconds=%.2f\n", burst ? "burst" : "idle",
 	       o->conns, opened, answered, now() - t0);
 	for (int i = 0; i < o->conns; i++)
