@@ -98,6 +98,15 @@ def test_dump_order_and_flags(procs, workdir):
     s.send("LOGOUT")
     assert s.line() == "OK Goodbye"
     assert s.closed()
+    # a second driver for the same UPS refuses to take the live socket
+    r = subprocess.run([our_bin("dummy-ups"), "-a", "u", "-F", "-u", "root"],
+                       env=dict(os.environ, NUT_CONFPATH=str(workdir),
+                                NUT_STATEPATH=str(workdir)),
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode != 0 and "another driver" in r.stderr
+    s = DriverSocket(path)
+    s.send("PING")
+    assert s.line() == "PONG"
 
 
 def test_broadcast_tracking_several_clients(procs, workdir):

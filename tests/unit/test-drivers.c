@@ -3,11 +3,11 @@
  * file reader, the dummy-ups variable table, and the core's status, alarm
  * and ignorelb rules (on a core context without a socket).
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,14 +43,14 @@ test_devfile_values(void **state)
 	struct df_event ev;
 
 	open_text("# comment\n"
-		  "battery.charge:  96.90\n"
-		  "ups.model:   Smart   UPS   1000  \t#COMMENT: x\n"
-		  "ups.serial: AB#CD\n"
-		  "quoted: \"a  b\" c\n"
-		  "driver.version: 1.0\n"
-		  "ups.alarm:\n"
-		  "ups.status: OL  CHRG\n"
-		  "\n");
+	          "battery.charge:  96.90\n"
+	          "ups.model:   Smart   UPS   1000  \t#COMMENT: x\n"
+	          "ups.serial: AB#CD\n"
+	          "quoted: \"a  b\" c\n"
+	          "driver.version: 1.0\n"
+	          "ups.alarm:\n"
+	          "ups.status: OL  CHRG\n"
+	          "\n");
 	expect_var("battery.charge", "96.90");
 	expect_var("ups.model", "Smart UPS 1000");
 	expect_var("ups.serial", "AB");
@@ -70,15 +70,15 @@ test_devfile_errors_and_directives(void **state)
 	struct df_event ev;
 
 	open_text("first:\n"
-		  "no colon here\n"
-		  "a:b c\n"
-		  "bad\"name: 1\n"
-		  "x: \"has # hash\"\n"
-		  "TIMER 5\n"
-		  "TIMER soon\n"
-		  "ALARM replace battery\n"
-		  "ALARM\n"
-		  "last: 1\n");
+	          "no colon here\n"
+	          "a:b c\n"
+	          "bad\"name: 1\n"
+	          "x: \"has # hash\"\n"
+	          "TIMER 5\n"
+	          "TIMER soon\n"
+	          "ALARM replace battery\n"
+	          "ALARM\n"
+	          "last: 1\n");
 	/* an empty value with nothing before it is skipped */
 	assert_int_equal(df_next(&rd, &ev), DF_ERROR);
 	assert_string_equal(ev.msg, "t.dev:2: expected 'name: value', got 'no'");

@@ -71,7 +71,8 @@ ucl__fail(struct ucl_conn *c, int err, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(detail, sizeof(detail), fmt, ap);
 		va_end(ap);
-		fmt_msg(c->errmsg, sizeof(c->errmsg), "%s: %s", base, detail);
+		fmt_msg(c->errmsg, sizeof(c->errmsg), detail[0] == '(' ? "%s %s" : "%s: %s", base,
+		        detail);
 	} else {
 		snprintf(c->errmsg, sizeof(c->errmsg), "%s", base);
 	}
