@@ -194,6 +194,8 @@ main(int argc, char **argv)
 	if (!u.conn)
 		cli_die(NULL, "Error: %s", err);
 	if (u.list) {
+		if (cli_read_auth(u.conn, &u.net) < 0)
+			cli_die(u.conn, NULL);
 		list_cmds(&u);
 	} else {
 		if (!strchr(u.argv[1], '.'))

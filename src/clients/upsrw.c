@@ -307,10 +307,13 @@ main(int argc, char **argv)
 	u.conn = cli_connect(&u.t, &u.net, err);
 	if (!u.conn)
 		cli_die(NULL, "Error: %s", err);
-	if (u.setvar)
+	if (u.setvar) {
 		set_var(&u);
-	else
+	} else {
+		if (cli_read_auth(u.conn, &u.net) < 0)
+			cli_die(u.conn, NULL);
 		list_rw(&u);
+	}
 	fflush(stdout);
 	ucl_close(u.conn);
 	return EXIT_SUCCESS;

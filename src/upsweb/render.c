@@ -226,6 +226,10 @@ html_ups_summary(struct evbuffer *b, const struct model_ups *u, const struct ren
 		model_status_words(u->status, words, sizeof(words));
 	evbuffer_add_printf(b, "<p class=\"status\" data-field=\"status_text\">");
 	render_html_escape(b, words);
+	/* The alarm text (ups.alarm) under the status; empty and hidden when none. */
+	const char *alarm = model_snap_get(&u->snap, "ups.alarm");
+	evbuffer_add_printf(b, "</p><p class=\"alarm\" data-field=\"ups.alarm\">");
+	render_html_escape(b, alarm && u->reachable ? alarm : "");
 	evbuffer_add_printf(b, "</p><div class=\"gauge\"><meter min=\"0\" max=\"100\" low=\"25\" "
 	                       "high=\"60\" optimum=\"100\" value=\"");
 	render_html_escape(b, charge && str_is_number(charge) ? charge : "0");

@@ -321,3 +321,13 @@ def test_methods_and_odd_queries(procs, workdir):
     status, _, _ = web.get("/api/v1/ups/ghost%00/history")
     assert status == 400
     assert web.proc.alive()
+
+
+def test_alarm_text_is_shown(procs, workdir):
+    eaton = os.path.join(DDL_DIR, "Eaton__5PX_2000__usbhid-ups__2.7.4__01.dev")
+    nut = NutPeer(procs, workdir, {"eaton": (eaton, "Eaton")}).start()
+    web = Upsweb(procs, workdir, [(nut.addr("eaton"), "Eaton 5PX")]).start()
+    web.wait_json("/api/v1/ups", lambda d: d["ups"][0]["reachable"])
+    page = web.get("/")[2].decode()
+    assert '<p class="alarm" data-field="ups.alarm">Replace battery!</p>' in page
+    assert 'class="card sev-warn"' in page

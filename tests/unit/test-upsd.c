@@ -188,6 +188,18 @@ test_set_and_tracking(void **state)
 		}
 	}
 	ASK("GET TRACKING 00000000-0000-4000-8000-000000000000", "ERR UNKNOWN\n");
+	/* Entries expire after TRACKINGDELAY (3600 s by default). */
+	{
+		const char *r = ask("INSTCMD dev load.off");
+		char q[64];
+
+		assert_true(strncmp(r, "OK TRACKING ", 12) == 0);
+		snprintf(q, sizeof(q), "GET TRACKING %.36s", r + 12);
+		tracking_expire(&F.srv, time(NULL) + 3000);
+		ASK(q, "PENDING\n");
+		tracking_expire(&F.srv, time(NULL) + 3601 + 1);
+		ASK(q, "ERR UNKNOWN\n");
+	}
 }
 
 static void
