@@ -38,7 +38,8 @@ load(struct model *m, const char *text)
 		else if (line[0] == '!')
 			model_snap_add_cmd(&s, line + 1, tab);
 		else
-			model_snap_add_var(&s, line, tab ? tab : "", tab, n % 2 ? "RW STRING:8" : NULL);
+			model_snap_add_var(&s, line, tab ? tab : "", tab,
+			                   n % 2 ? "RW STRING:8" : NULL);
 		n++;
 		p += nl ? (size_t)(nl - p) + 1 : strlen(p);
 	}
@@ -51,8 +52,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct model m;
-	struct render_ctx c = {.now = 1700000000, .allow_writes = size % 2, .user = "u",
-	    .csrf = "t"};
+	struct render_ctx c = {
+	    .now = 1700000000, .allow_writes = size % 2, .user = "u", .csrf = "t"};
 	char *text = malloc(size + 1);
 	struct evbuffer *b = evbuffer_new();
 

@@ -78,7 +78,9 @@ cli_net_usage(FILE *f, bool with_credentials)
 	           "  --net-timeout S   seconds to wait for the server (default 10)\n");
 	if (!with_credentials)
 		return;
-	fprintf(f, "\nCredentials (keep the password off the command line):\n"
+	fprintf(f, "\nCredentials (keep the password off the command line; read-only requests\n"
+	           "send them only when configured by file or environment, and never in clear\n"
+	           "after a refused STARTTLS):\n"
 	           "  --credentials FILE  read 'username = NAME' and 'password = SECRET' lines;\n"
 	           "                    the file must be owned by you and mode 0600 or 0400\n"
 	           "                    (also $" CLI_ENV_CREDFILE ")\n"
@@ -86,6 +88,7 @@ cli_net_usage(FILE *f, bool with_credentials)
 	           ", $" CLI_ENV_PASS_NUT ")\n"
 	           "  without any of these, the password is asked on the terminal without echo;\n"
 	           "  -p PASSWORD still works but warns: other users can see it (ps, /proc).\n");
+
 }
 
 struct ucl_conn *
@@ -342,6 +345,64 @@ cli_creds_finish(struct cli_creds *c, const struct cli_net *n)
 		return -1;
 	}
 	return 0;
+}
+
+int
+cli_read_creds(const struct cli_net *n, struct cli_creds *c)
+{
+	const char *file = n->credfile ? n->credfile : getenv(CLI_ENV_CREDFILE);
+	char err[512];
+
+	memset(c, 0, sizeof(*c));
+	if (file && *file && cli_creds_load(file, c, err, sizeof(err)) < 0) {
+		fprintf(stderr, "Error: %s\n", err);
+		return -1;
+	}
+	if (!c->have_user) {
+		const char *u = env_first(CLI_ENV_USER, CLI_ENV_USER_NUT);
+		if (u && *u)
+			cli_creds_set_user(c, u);
+	}
+	if (!c->have_pass) {
+		const char *p = env_first(CLI_ENV_PASS, CLI_ENV_PASS_NUT);
+		if (p && *p) {
+			str_copy(c->pass, p, sizeof(c->pass));
+			c->have_pass = true;
+		}
+	}
+	return 0;
+}
+
+int
+cli_send_read_creds(struct ucl_conn *conn, const struct cli_creds *c)
+{
+	int r;
+
+	if (!c->have_user || !c->have_pass)
+		return 0;
+	if (ucl_tls_state(conn) == UCL_TLS_REFUSED) {
+		fprintf(stderr, "Warning: credentials not sent over the unencrypted connection\n");
+		return 0;
+	}
+	r = ucl_auth(conn, c->user, c->pass);
+	/* a server refusing USERNAME/PASSWORD shows up on the read itself */
+	if (r < 0 && !ucl_err_is_server(r)) {
+		fprintf(stderr, "Error: %s\n", ucl_errmsg(conn));
+		return -1;
+	}
+	return 0;
+}
+
+int
+cli_read_auth(struct ucl_conn *conn, const struct cli_net *n)
+{
+	struct cli_creds c;
+	int r = cli_read_creds(n, &c);
+
+	if (r == 0)
+		r = cli_send_read_creds(conn, &c);
+	explicit_bzero(&c, sizeof(c));
+	return r;
 }
 
 void

@@ -107,6 +107,21 @@ int cli_creds_load(const char *path, struct cli_creds *c, char *err, size_t errs
 _Noreturn void cli_die(struct ucl_conn *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * For read-only requests: servers may refuse anonymous reads (upsguard's
+ * upsd does from other hosts by default).  cli_read_creds() collects the
+ * credentials configured without asking (--credentials,
+ * $UPSGUARD_CREDENTIALS, the username/password variables; never -p, never
+ * a prompt): 0 (c->have_user && c->have_pass tell whether there are any)
+ * or -1 after printing "Error: ..." for a broken credentials file.
+ * cli_send_read_creds() sends them when there are some -- unless STARTTLS
+ * was refused, then they stay home with a warning: 0, or -1 after printing
+ * the error of a broken connection.  cli_read_auth() does both.
+ */
+int cli_read_creds(const struct cli_net *n, struct cli_creds *c);
+int cli_send_read_creds(struct ucl_conn *conn, const struct cli_creds *c);
+int cli_read_auth(struct ucl_conn *conn, const struct cli_net *n);
+
 /* Print s as a JSON string (with quotes) on f. */
 void cli_json_string(FILE *f, const char *s);
 

@@ -53,7 +53,7 @@ long_usage(void)
 {
 	printf("\nupsguard additions:\n");
 	printf("  -j         - print JSON (array of names, object of variables, or a string)\n");
-	cli_net_usage(stdout, false);
+	cli_net_usage(stdout, true);
 }
 
 /* Every failure ends here: "Error: ..." on stderr, and in JSON mode an
@@ -243,11 +243,12 @@ main(int argc, char **argv)
 
 	parse_args(&u, argc, argv);
 	parse_target(&u);
-	(void)ucl_ignore_sigpipe();
 	char err[UCL_ERRMSG_MAX];
 	u.conn = cli_connect(&u.t, &u.net, err);
 	if (!u.conn)
 		fail(&u, err);
+	if (cli_read_auth(u.conn, &u.net) < 0)
+		cli_die(u.conn, NULL);
 	if (u.mode == MODE_UPSES)
 		list_upses(&u);
 	else if (u.mode == MODE_CLIENTS)

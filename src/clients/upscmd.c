@@ -99,8 +99,12 @@ run_cmd(struct upscmd *u)
 
 	if (ucl_auth(u->conn, u->creds.user, u->creds.pass) < 0)
 		cli_die(u->conn, "Error: %s", ucl_errmsg(u->conn));
-	if (u->wait && ucl_set_tracking(u->conn, true) < 0)
+	if (u->wait && (r = ucl_set_tracking(u->conn, true)) < 0) {
+		if (ucl_err_is_server(r))
+			cli_die(u->conn, "Enabling command status tracking failed. upsd answered: %s",
+			        ucl_last_reply(u->conn));
 		cli_die(u->conn, "Enabling command status tracking failed: %s", ucl_errmsg(u->conn));
+	}
 	r = ucl_instcmd(u->conn, u->t.ups, u->argv[1], param, id);
 	if (ucl_err_is_server(r))
 		cli_die(u->conn, "Unexpected response from upsd: %s", ucl_last_reply(u->conn));
@@ -186,11 +190,12 @@ main(int argc, char **argv)
 	char err[UCL_ERRMSG_MAX];
 
 	parse_args(&u, argc, argv);
-	(void)ucl_ignore_sigpipe();
 	u.conn = cli_connect(&u.t, &u.net, err);
 	if (!u.conn)
 		cli_die(NULL, "Error: %s", err);
 	if (u.list) {
+		if (cli_read_auth(u.conn, &u.net) < 0)
+			cli_die(u.conn, NULL);
 		list_cmds(&u);
 	} else {
 		if (!strchr(u.argv[1], '.'))

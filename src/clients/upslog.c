@@ -52,6 +52,7 @@ struct upslog {
 	int foreground; /* -1: NUT's default (foreground only when logging to stdout) */
 	struct cli_net net;
 	struct ulf_format fmt;
+	struct cli_creds creds; /* for servers refusing anonymous reads */
 	char hostname[256];
 };
 
@@ -91,7 +92,6 @@ setup_signals(void)
 		sigemptyset(&sa.sa_mask);
 		sigaction(table[i].sig, &sa, NULL);
 	}
-	(void)ucl_ignore_sigpipe();
 }
 
 static void
@@ -128,7 +128,7 @@ help(const char *prog)
 	printf("\t%%VAR varname%% insert the value of ups variable varname\n\n");
 	printf("format string defaults to:\n");
 	printf("%s\n", ULF_DEFAULT);
-	cli_net_usage(stdout, false);
+	cli_net_usage(stdout, true);
 	exit(EXIT_SUCCESS);
 }
 
@@ -275,6 +275,8 @@ open_targets(struct upslog *u)
 		t->conn = cli_connect(&t->t, &u->net, err);
 		if (!t->conn)
 			fprintf(stderr, "Warning: initial connect failed: %s\n", err);
+		else if (cli_send_read_creds(t->conn, &u->creds) < 0)
+			exit(EXIT_FAILURE);
 		t->log = open_log(t->logfn);
 		if (!t->log)
 			cli_die(NULL, "could not open logfile %s: %s", t->logfn, strerror(errno));
@@ -324,8 +326,8 @@ poll_target(struct upslog *u, struct ul_target *t)
 		ucl_abort(t->conn);
 		t->conn = NULL;
 	}
-	if (!t->conn)
-		t->conn = cli_connect(&t->t, &u->net, err);
+	if (!t->conn && (t->conn = cli_connect(&t->t, &u->net, err)) != NULL)
+		(void)cli_send_read_creds(t->conn, &u->creds);
 	ctx.now = time(NULL);
 	ulf_render(&u->fmt, &ctx, line, sizeof(line));
 	fprintf(t->log, "%s\n", line);
@@ -496,6 +498,8 @@ main(int argc, char **argv)
 	if (gethostname(u.hostname, sizeof(u.hostname)) < 0)
 		u.hostname[0] = '\0';
 	u.hostname[sizeof(u.hostname) - 1] = '\0';
+	if (cli_read_creds(&u.net, &u.creds) < 0) /* before the sandbox hides the file */
+		return EXIT_FAILURE;
 	open_targets(&u);
 	if (!u.foreground)
 		background(&u);

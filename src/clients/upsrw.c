@@ -212,9 +212,14 @@ set_var(struct upsrw *u)
 		cli_die(u->conn, "Error: %s", ucl_errmsg(u->conn));
 	if (!strchr(var, '.'))
 		cli_die(u->conn, "Error: old variable names are not supported");
-	if (u->wait && ucl_set_tracking(u->conn, true) < 0)
+	if (u->wait && (r = ucl_set_tracking(u->conn, true)) < 0) {
+		if (ucl_err_is_server(r))
+			cli_die(u->conn,
+			        "Enabling set variable status tracking failed. upsd answered: %s",
+			        ucl_last_reply(u->conn));
 		cli_die(u->conn, "Enabling set variable status tracking failed: %s",
 		        ucl_errmsg(u->conn));
+	}
 	r = ucl_set_var(u->conn, u->t.ups, var, value, id);
 	if (ucl_err_is_server(r))
 		cli_die(u->conn, "Unexpected response from upsd: %s", ucl_last_reply(u->conn));
@@ -299,14 +304,16 @@ main(int argc, char **argv)
 	char err[UCL_ERRMSG_MAX];
 
 	parse_args(&u, argc, argv);
-	(void)ucl_ignore_sigpipe();
 	u.conn = cli_connect(&u.t, &u.net, err);
 	if (!u.conn)
 		cli_die(NULL, "Error: %s", err);
-	if (u.setvar)
+	if (u.setvar) {
 		set_var(&u);
-	else
+	} else {
+		if (cli_read_auth(u.conn, &u.net) < 0)
+			cli_die(u.conn, NULL);
 		list_rw(&u);
+	}
 	fflush(stdout);
 	ucl_close(u.conn);
 	return EXIT_SUCCESS;

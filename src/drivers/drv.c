@@ -309,6 +309,13 @@ drv_apply_switches(struct drv *d)
 		(void)drv_delcmd(d, "driver.killpower");
 }
 
+/* Options never published as driver.parameter.* (anyone may read those). */
+static bool
+secret_key(const char *key)
+{
+	return strstr(key, "pass") || strstr(key, "secret") || strstr(key, "key");
+}
+
 static void
 publish_driver_info(struct drv *d)
 {
@@ -324,7 +331,7 @@ publish_driver_info(struct drv *d)
 		const struct conf_kv *kv = &d->ups->opts[i];
 
 		if (strncmp(kv->key, "override.", 9) == 0 || strncmp(kv->key, "default.", 8) == 0 ||
-		    strcmp(kv->key, "pollinterval") == 0)
+		    strcmp(kv->key, "pollinterval") == 0 || secret_key(kv->key))
 			continue;
 		snprintf(key, sizeof(key), "driver.%s.%s", kv->value ? "parameter" : "flag",
 		         kv->key);
@@ -543,8 +550,11 @@ resolve_identity(const struct drv *d, struct drop *dr)
 		}
 		dr->have_group = true;
 	}
-	if (geteuid() != 0)
+	if (geteuid() != 0) {
+		if (d->opt_user)
+			log_warn("-u %s ignored: not started as root", d->opt_user);
 		return 0;
+	}
 	if (name && strcmp(name, "root") == 0) {
 		log_warn("running as root: 'user = root' or -u root asked for it");
 		dr->keep_root = true;
@@ -698,6 +708,9 @@ usage(struct drv *d, FILE *f)
 		d->ops->help(f);
 	}
 	fprintf(f, "\nSandbox manifest (applied after the device is open):\n");
+	str_copy(d->confdir, paths_confdir(), sizeof(d->confdir));
+	str_copy(d->statepath, paths_statepath(), sizeof(d->statepath));
+	snprintf(d->sockpath, sizeof(d->sockpath), "<statepath>/%s-<ups>", d->ops->name);
 	base_manifest(d, &m, NULL);
 	sandbox_manifest_print(&m, f);
 }
@@ -854,6 +867,12 @@ open_runtime(struct drv *d)
 		return -ENOMEM;
 	}
 	r = dsock_open(d->base, d->sockpath, drv_sock_line, d, &d->sock);
+	if (r == -EADDRINUSE) {
+		log_err(
+		    "socket %s: another driver is serving [%s]; stop it first (upsdrvctl stop %s)",
+		    d->sockpath, d->upsname, d->upsname);
+		return r;
+	}
 	if (r < 0) {
 		log_err("socket %s: %s", d->sockpath, strerror(-r));
 		return r;
@@ -936,6 +955,35 @@ run(struct drv *d)
 	return d->exit_status;
 }
 
+/*
+ * The shutdown path: `sdcommands` (comma-separated instant commands, tried
+ * in order until one is handled; "shutdown.default" is the driver's own
+ * power-off), or the driver's power-off alone.  0 or -1.
+ */
+static int
+power_off(struct drv *d)
+{
+	const char *list = drv_opt(d, "sdcommands");
+	char copy[512], *save = NULL;
+
+	if (!list || !*list)
+		return d->ops->shutdown && d->ops->shutdown(d) == 0 ? 0 : -1;
+	str_copy(copy, list, sizeof(copy));
+	for (char *c = strtok_r(copy, ", ", &save); c; c = strtok_r(NULL, ", ", &save)) {
+		int r;
+
+		if (strcmp(c, "shutdown.default") == 0)
+			r = d->ops->shutdown && d->ops->shutdown(d) == 0 ? SP_R_HANDLED
+			                                                 : SP_R_FAILED;
+		else
+			r = d->ops->instcmd ? d->ops->instcmd(d, c, NULL) : SP_R_UNKNOWN;
+		log_info("sdcommands: %s: %s", c, r == SP_R_HANDLED ? "done" : "not handled");
+		if (r == SP_R_HANDLED)
+			return 0;
+	}
+	return -1;
+}
+
 /* -k: open the device, drop privileges like a normal start, power off. */
 static int
 killpower(struct drv *d)
@@ -943,14 +991,12 @@ killpower(struct drv *d)
 	struct drop dr;
 	int r = 1;
 
-	if (!d->ops->shutdown) {
-		log_err("%s cannot power off a load", d->ops->name);
-		return 1;
-	}
 	if (resolve_identity(d, &dr) == 0 && (!d->ops->init || d->ops->init(d) == 0) &&
-	    drop_privileges(d, &dr) == 0 && d->ops->shutdown(d) == 0) {
+	    drop_privileges(d, &dr) == 0 && power_off(d) == 0) {
 		log_notice("[%s]: load powered off", d->upsname);
 		r = 0;
+	} else {
+		log_err("[%s]: the load was not powered off", d->upsname);
 	}
 	if (d->ops->cleanup)
 		d->ops->cleanup(d);

@@ -255,17 +255,34 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, i
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
-/* Remove a stale socket left by a dead driver; never another file type. */
+/* True when a live server answers on the socket at path. */
+static bool
+in_use(const struct sockaddr_un *sa)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool used;
+
+	if (fd < 0)
+		return false;
+	used = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0;
+	close(fd);
+	return used;
+}
+
+/* Remove a stale socket left by a dead driver; never another file type,
+ * never the socket of a driver that is still running (-EADDRINUSE). */
 static int
-clear_path(const char *path)
+clear_path(const struct sockaddr_un *sa)
 {
 	struct stat st;
 
-	if (lstat(path, &st) < 0)
+	if (lstat(sa->sun_path, &st) < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (!S_ISSOCK(st.st_mode))
 		return -EEXIST;
-	return unlink(path) < 0 ? -errno : 0;
+	if (in_use(sa))
+		return -EADDRINUSE;
+	return unlink(sa->sun_path) < 0 ? -errno : 0;
 }
 
 static int
@@ -277,7 +294,7 @@ listen_fd(const char *path)
 
 	if (str_copy(sa.sun_path, path, sizeof(sa.sun_path)) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
-	r = clear_path(path);
+	r = clear_path(&sa);
 	if (r < 0)
 		return r;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

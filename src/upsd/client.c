@@ -634,7 +634,10 @@ client_accept(struct server *srv, struct listener *l, int fd, struct sockaddr *s
 		close(fd);
 		return;
 	}
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* Listeners set TCP_NODELAY, which accepted sockets inherit; sockets
+	 * passed by systemd may not have it. */
+	if (!l->nodelay_inherited)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->srv = srv;
 	c->fd = fd;
 	c->seq = ++srv->next_seq;

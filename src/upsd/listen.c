@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -86,11 +87,16 @@ bind_one(struct server *srv, const struct addrinfo *ai, char *msg, size_t size)
 	if (fd < 0)
 		goto fail;
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Accepted sockets inherit TCP_NODELAY: no setsockopt per client. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (ai->ai_family == AF_INET6)
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, SOMAXCONN) < 0)
 		goto fail;
-	return add_listener(srv, fd, ai->ai_addr, msg, size);
+	if (add_listener(srv, fd, ai->ai_addr, msg, size) < 0)
+		return -E2BIG;
+	srv->listeners[srv->nlisteners - 1].nodelay_inherited = true;
+	return 0;
 fail: {
 	char host[INET6_ADDRSTRLEN] = "?", port[8] = "?";
 	int e = errno;

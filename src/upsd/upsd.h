@@ -10,6 +10,8 @@
 #ifndef UPSGUARD_UPSD_H
 #define UPSGUARD_UPSD_H
 
+#include "config.h"
+
 #include <event2/event.h>
 #include <event2/event_struct.h>
 #include <netinet/in.h>
@@ -87,6 +89,7 @@ struct listener {
 	struct event ev;
 	bool loopback;     /* bound to a loopback address */
 	bool tls_required; /* credentials need STARTTLS first */
+	bool nodelay_inherited; /* TCP_NODELAY set on the listener */
 	char name[80];     /* "addr port" for logs */
 };
 

@@ -22,13 +22,22 @@
 #include "str.h"
 #include "upsmon.h"
 
-static volatile sig_atomic_t net_stop;
+static volatile sig_atomic_t net_stop, net_fsd;
 
 static void
 on_term(int sig)
 {
 	(void)sig;
 	net_stop = 1;
+}
+
+/* `upsmon -c fsd` run by an unprivileged CMDSCRIPT (upssched's early
+ * shutdown pattern) signals [net] directly: it cannot signal [priv]. */
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	net_fsd = 1;
 }
 
 static int64_t
@@ -66,11 +75,17 @@ target_open(struct net_ctx *ctx, size_t i)
 
 	r = ucl_connect(&t->conn, t->addr, t->port, &t->opts, err);
 	if (r < 0) {
-		log_debug(1, "UPS [%s]: connect failed: %s", ctx->ups[i].name, err);
+		/* TLS failures are configuration problems: always say so. */
+		if (r == UCL_E_TLS || r == UCL_E_TLS_REFUSED || r == UCL_E_TLS_VERIFY)
+			log_err("UPS [%s]: %s", ctx->ups[i].name, err);
+		else
+			log_debug(1, "UPS [%s]: connect failed: %s", ctx->ups[i].name, err);
 		return r;
 	}
 	if (ucl_tls_state(t->conn) == UCL_TLS_REFUSED || ucl_tls_state(t->conn) == UCL_TLS_UNVERIFIED)
 		log_warn("UPS [%s]: %s", ctx->ups[i].name, ucl_tls_note(t->conn));
+	else if (ucl_tls_state(t->conn) == UCL_TLS_VERIFIED)
+		log_info("UPS [%s]: TLS session, server certificate verified", ctx->ups[i].name);
 	if (ctx->ups[i].pv == 0)
 		return 0; /* monitoring only: NUT does not log in */
 	r = ucl_auth(t->conn, t->user, t->pass);
@@ -180,7 +195,7 @@ wait_events(struct net_ctx *ctx, int ms)
 {
 	int64_t end = now_ms() + ms;
 
-	while (!net_stop) {
+	while (!net_stop && !net_fsd) {
 		int64_t left = end - now_ms();
 		struct pollfd p[2];
 		int n = 0, ipriv = -1, ihook = -1;
@@ -297,13 +312,18 @@ net_run(struct net_ctx *ctx)
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGHUP, SIG_IGN);
-	signal(SIGUSR1, SIG_IGN);
 	(void)ucl_ignore_sigpipe();
 	mon_init(&ctx->m, &ctx->s, ctx->ups, ctx->n, send_notify, ctx, now_ms());
 
 	while (!net_stop) {
 		poll_all(ctx);
+		if (net_fsd) {
+			log_warn("forced shutdown requested (upsmon -c fsd)");
+			mon_request_fsd(&ctx->m);
+		}
 		if (mon_recalc(&ctx->m, now_ms())) {
 			shutdown_sequence(ctx);
 			if (ctx->shutdownexit != 0)

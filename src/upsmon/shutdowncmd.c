@@ -94,6 +94,10 @@ shutdowncmd_load(const char *wrapconf, const char *cmd, struct shutdowncmd **ret
 	sd->argc = r;
 	wrap_opts_default(&o);
 	o.check_self = false; /* upsmon, not upswrap, is the running program */
+	/* Not root: [priv] holds no privilege to protect, so files of the
+	 * invoking user are as trusted as the user (dry runs, the demo). */
+	if (geteuid() != 0)
+		o.trusted_uid = geteuid();
 	r = wrap_load(wrapconf, &o, &sd->w, err, errsz);
 	if (r < 0) {
 		free(sd);

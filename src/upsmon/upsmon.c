@@ -40,6 +40,7 @@ struct upsmon {
 	struct upsmon_conf *conf;
 	char conffile[4096];
 	char pidfile[4096];
+	char netpidfile[4096]; /* [net]'s pid, for `-c fsd` from unprivileged scripts */
 	char emptydir[4096];
 	struct sandbox_user user;
 	struct shutdowncmd *sd;
@@ -216,11 +217,14 @@ send_command(struct upsmon *u)
 			log_err("cannot read %s: %s (is upsmon running?)", u->pidfile, strerror(-r));
 			return 1;
 		}
-		if (kill(pid, signal_cmds[i].sig) < 0) {
-			log_err("cannot signal upsmon (pid %d): %s", (int)pid, strerror(errno));
-			return 1;
-		}
-		return 0;
+		if (kill(pid, signal_cmds[i].sig) == 0)
+			return 0;
+		/* Not root (a CMDSCRIPT): fsd can go to [net], which runs as our user. */
+		if (errno == EPERM && signal_cmds[i].sig == SIGUSR1 &&
+		    read_pid(u->netpidfile, &pid) == 0 && kill(pid, SIGUSR1) == 0)
+			return 0;
+		log_err("cannot signal upsmon (pid %d): %s", (int)pid, strerror(errno));
+		return 1;
 	}
 	log_err("-c: unknown command \"%s\" (fsd, stop, reload)", u->o.cmd);
 	return 1;
@@ -240,14 +244,14 @@ killpower_check(struct upsmon *u)
 }
 
 static int
-write_pidfile(const char *path)
+write_pid(const char *path, pid_t pid)
 {
 	char buf[32];
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 
 	if (fd < 0)
 		return -errno;
-	int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	int n = snprintf(buf, sizeof(buf), "%d\n", (int)pid);
 	int r = write(fd, buf, (size_t)n) == n ? 0 : -EIO;
 	close(fd);
 	return r;
@@ -285,7 +289,9 @@ setup_paths(struct upsmon *u)
 	if ((size_t)snprintf(u->pidfile, sizeof(u->pidfile), "%s/%s", sp, UPSMON_PIDFILE) >=
 		sizeof(u->pidfile) ||
 	    (size_t)snprintf(u->emptydir, sizeof(u->emptydir), "%s/%s", sp, UPSMON_EMPTY_DIR) >=
-		sizeof(u->emptydir))
+		sizeof(u->emptydir) ||
+	    (size_t)snprintf(u->netpidfile, sizeof(u->netpidfile), "%s/%s", sp, UPSMON_NET_PIDFILE) >=
+		sizeof(u->netpidfile))
 		return -ENAMETOOLONG;
 	return 0;
 }
@@ -571,7 +577,7 @@ prepare(struct upsmon *u)
 		return -errno;
 	if (!u->o.foreground)
 		log_use_syslog(true);
-	if ((r = write_pidfile(u->pidfile)) < 0) {
+	if ((r = write_pid(u->pidfile, getpid())) < 0) {
 		log_err("%s: %s", u->pidfile, strerror(-r));
 		return r;
 	}
@@ -618,6 +624,8 @@ upsmon_split(struct upsmon *u)
 	close(pn[1]);
 	close(nn[0]);
 	close(nn[1]);
+	if (pc.net_pid > 0 && write_pid(u->netpidfile, pc.net_pid) < 0)
+		log_warn("%s: cannot write", u->netpidfile);
 	log_set_tag("priv");
 	upsmon_set_title("upsmon [priv]");
 	pc.net_fd = pn[0];
@@ -637,6 +645,7 @@ upsmon_split(struct upsmon *u)
 		r = 1;
 	}
 	unlink(u->pidfile);
+	unlink(u->netpidfile);
 	return r;
 }
 

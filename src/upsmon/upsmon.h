@@ -26,6 +26,7 @@
 struct sandbox_hook;
 
 #define UPSMON_PIDFILE "upsmon.pid"
+#define UPSMON_NET_PIDFILE "upsmon-net.pid"
 #define UPSMON_EMPTY_DIR "upsmon-empty"
 #define UPSMON_SDMAGIC "upsmon-shutdown-file" /* POWERDOWNFLAG content, as NUT */
 #define UPSMON_SYNC_POLL_MS 250                /* NUMLOGINS poll during HOSTSYNC */

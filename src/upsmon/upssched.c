@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -315,6 +316,22 @@ timer_loop(struct sched *s)
 	}
 }
 
+/* Already under a seccomp filter (started from upsmon's [notify])? */
+static bool
+already_confined(void)
+{
+	char line[128];
+	bool yes = false;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, "Seccomp:", 8) == 0)
+			yes = atoi(line + 8) == 2;
+	if (f)
+		fclose(f);
+	return yes;
+}
+
 static void
 timer_sandbox(void)
 {
@@ -328,6 +345,12 @@ timer_sandbox(void)
 	m.no_landlock = true; /* CMDSCRIPT is a script and needs the file system */
 	m.syscalls = SANDBOX_SYS_UNIX_SERVER | SANDBOX_SYS_SPAWN | SANDBOX_SYS_EXEC |
 		     SANDBOX_SYS_FILE_WRITE | SANDBOX_SYS_EVENT;
+	/* Run by [notify], it inherits that sandbox (no network, no privileges,
+	 * seccomp), whose filter would not let a second sandbox_apply() run. */
+	if (already_confined()) {
+		log_info("timer process: keeping the sandbox of the caller");
+		return;
+	}
 	if (geteuid() == 0) {
 		if (sandbox_user_resolve(NULL, NULL, "RUN_AS_USER", &user, err, sizeof(err)) < 0)
 			log_fatal("%s", err);
@@ -378,12 +401,17 @@ start_daemon(struct sched *s)
 		return 0;
 	}
 	setsid();
+	/* Let go of the caller's pipes (upsmon or a test may wait for EOF). */
 	int devnull = open("/dev/null", O_RDWR);
 	dup2(devnull, 0);
+	dup2(devnull, 1);
+	dup2(devnull, 2);
+	log_use_syslog(true);
 	if (fork() > 0)
 		_exit(0);
 	s->lfd = lfd;
 	log_set_tag("timer");
+	prctl(PR_SET_NAME, "upssched-timer", 0, 0, 0);
 	timer_sandbox();
 	timer_loop(s);
 	unlink(s->conf->pipefn);

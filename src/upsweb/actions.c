@@ -61,9 +61,9 @@ struct job {
 	uint16_t port;
 	char user[UCL_CRED_MAX];
 	char pass[UCL_CRED_MAX];
-	char name[MODEL_NAME_MAX];  /* command or variable */
-	char value[UCL_VALUE_MAX];  /* SET value or command parameter ("" = none) */
-	int result;                 /* 0 or an error code */
+	char name[MODEL_NAME_MAX]; /* command or variable */
+	char value[UCL_VALUE_MAX]; /* SET value or command parameter ("" = none) */
+	int result;                /* 0 or an error code */
 	char text[RESULT_MAX];
 	struct job *next;
 };
@@ -205,12 +205,12 @@ cookie_value(struct evhttp_request *req, const char *name, char *buf, size_t siz
 
 static void
 set_cookie(struct actions *a, struct evhttp_request *req, const char *name, const char *value,
-    const char *path, int max_age)
+           const char *path, int max_age)
 {
 	char c[256];
 
 	snprintf(c, sizeof(c), "%s=%s; Path=%s; Max-Age=%d; HttpOnly; SameSite=Strict%s", name,
-	    value, path, max_age, a->conf->certfile[0] ? "; Secure" : "");
+	         value, path, max_age, a->conf->certfile[0] ? "; Secure" : "");
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Set-Cookie", c);
 }
 
@@ -329,7 +329,7 @@ origin_ok(struct evhttp_request *req)
 
 static void
 send_page(struct evhttp_request *req, int code, const char *reason, const char *title,
-    const char *text)
+          const char *text)
 {
 	struct evbuffer *b = evbuffer_new();
 	if (!b) {
@@ -355,7 +355,7 @@ too_many(struct actions *a, struct evhttp_request *req)
 	snprintf(s, sizeof(s), "%d", a->conf->login_rate_window);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", s);
 	send_page(req, 429, "Too Many Requests", "Too many attempts",
-	    "Too many sign-in or action attempts from your address; wait and try again.");
+	          "Too many sign-in or action attempts from your address; wait and try again.");
 }
 
 /* ---- login / logout ---- */
@@ -364,8 +364,9 @@ static void
 login_form(struct actions *a, struct evhttp_request *req)
 {
 	char token[ACTIONS_TOKEN_LEN + 1];
-	struct render_ctx c = {.now = now_s(), .allow_commands = a->conf->allow_commands,
-	    .allow_writes = a->conf->allow_writes};
+	struct render_ctx c = {.now = now_s(),
+	                       .allow_commands = a->conf->allow_commands,
+	                       .allow_writes = a->conf->allow_writes};
 	struct evbuffer *b = evbuffer_new();
 
 	if (!b || random_token(token) < 0) {
@@ -411,15 +412,16 @@ login_post(struct actions *a, struct evhttp_request *req)
 		pass = actions_form_value(body, "password");
 		next = actions_form_value(body, "next");
 	}
-	if (!csrf || !cookie_value(req, PRELOGIN_COOKIE, pre, sizeof(pre)) || !token_eq(csrf, pre)) {
+	if (!csrf || !cookie_value(req, PRELOGIN_COOKIE, pre, sizeof(pre)) ||
+	    !token_eq(csrf, pre)) {
 		send_page(req, 403, "Forbidden", "Refused",
-		    "The sign-in form expired or was not sent from this site; reload it.");
+		          "The sign-in form expired or was not sent from this site; reload it.");
 		goto out;
 	}
 	if (!user || !pass || !ucl_cred_sendable(user) || !ucl_cred_sendable(pass)) {
 		send_page(req, 400, "Bad Request", "Sign-in failed",
-		    "User name and password must be non-empty and without spaces, quotes, "
-		    "backslashes, '#' or '=' (upsd's clients cannot send those).");
+		          "User name and password must be non-empty and without spaces, quotes, "
+		          "backslashes, '#' or '=' (upsd's clients cannot send those).");
 		goto out;
 	}
 	struct session *s = session_new(a, user, pass);
@@ -481,9 +483,10 @@ job_run(struct actions *a, struct job *j)
 		r = ucl_instcmd(c, j->ups, j->name, j->value[0] ? j->value : NULL, track);
 	else if (r == 0)
 		r = ucl_set_var(c, j->ups, j->name, j->value, track);
-	if (r == 0 && track[0] && ucl_wait_tracking(c, track, ACTIONS_TRACK_WAIT_MS, 200, &res) == 0)
+	if (r == 0 && track[0] &&
+	    ucl_wait_tracking(c, track, ACTIONS_TRACK_WAIT_MS, 200, &res) == 0)
 		snprintf(j->text, sizeof(j->text), "upsd accepted it; the driver says %s",
-		    ucl_track_name(res));
+		         ucl_track_name(res));
 	else if (r == 0)
 		snprintf(j->text, sizeof(j->text), "upsd accepted it");
 	else
@@ -526,12 +529,13 @@ job_done(evutil_socket_t fd, short what, void *arg)
 	while (read(fd, &j, sizeof(j)) == (ssize_t)sizeof(j)) {
 		a->pending--;
 		log_info("%s %s on %s by %s: %s", j->kind == JOB_INSTCMD ? "INSTCMD" : "SET VAR",
-		    j->name, j->ups_id, j->user, j->text);
-		int code = j->result == 0 ? HTTP_OK
-			   : j->result == UCL_E_ACCESS_DENIED ? 403
-			   : ucl_err_is_server(j->result) ? 409 : 502;
+		         j->name, j->ups_id, j->user, j->text);
+		int code = j->result == 0                     ? HTTP_OK
+		           : j->result == UCL_E_ACCESS_DENIED ? 403
+		           : ucl_err_is_server(j->result)     ? 409
+		                                              : 502;
 		send_page(j->req, code, j->result == 0 ? "OK" : "Failed",
-		    j->result == 0 ? "Done" : "Failed", j->text);
+		          j->result == 0 ? "Done" : "Failed", j->text);
 		poller_kick(a->poller);
 		wipe(j, sizeof(*j));
 		free(j);
@@ -547,7 +551,7 @@ name_ok(const char *s)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-			(s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '_' || s[i] == '-'))
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '_' || s[i] == '-'))
 			return false;
 	return true;
 }
@@ -565,7 +569,7 @@ action_post(struct actions *a, struct evhttp_request *req, const char *id, enum 
 	}
 	if (!s) {
 		send_page(req, 403, "Forbidden", "Sign in first",
-		    "Your session expired or you are not signed in.");
+		          "Your session expired or you are not signed in.");
 		goto out;
 	}
 	if (body) {
@@ -583,7 +587,8 @@ action_post(struct actions *a, struct evhttp_request *req, const char *id, enum 
 	}
 	if (!name_ok(name) || (kind == JOB_SETVAR && !value) ||
 	    (value && strlen(value) >= UCL_VALUE_MAX)) {
-		send_page(req, 400, "Bad Request", "Bad request", "Missing or invalid name or value.");
+		send_page(req, 400, "Bad Request", "Bad request",
+		          "Missing or invalid name or value.");
 		goto out;
 	}
 	j = calloc(1, sizeof(*j));
@@ -641,7 +646,7 @@ out:
 
 void
 actions_handle(struct actions *a, struct evhttp_request *req, enum actions_route route,
-    const char *id)
+               const char *id)
 {
 	bool post = evhttp_request_get_command(req) == EVHTTP_REQ_POST;
 
@@ -678,7 +683,7 @@ actions_fill_ctx(struct actions *a, struct evhttp_request *req, struct render_ct
 
 struct actions *
 actions_new(struct event_base *base, const struct webconf *conf, struct model *model,
-    struct poller *poller, const struct ucl_options *opts)
+            struct poller *poller, const struct ucl_options *opts)
 {
 	struct actions *a = calloc(1, sizeof(*a));
 

@@ -15,15 +15,15 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "client/upsclient.h"
 #include "model.h"
 #include "render.h"
-#include "client/upsclient.h"
 #include "webconf.h"
 
-#define ACTIONS_MAX_SESSIONS 64  /* logged-in sessions; the oldest is dropped */
-#define ACTIONS_MAX_CLIENTS 512  /* addresses tracked by the rate limiter */
-#define ACTIONS_MAX_PENDING 16   /* actions queued for upsd */
-#define ACTIONS_TOKEN_LEN 64     /* hex characters of session ids and CSRF tokens */
+#define ACTIONS_MAX_SESSIONS 64    /* logged-in sessions; the oldest is dropped */
+#define ACTIONS_MAX_CLIENTS 512    /* addresses tracked by the rate limiter */
+#define ACTIONS_MAX_PENDING 16     /* actions queued for upsd */
+#define ACTIONS_TOKEN_LEN 64       /* hex characters of session ids and CSRF tokens */
 #define ACTIONS_TRACK_WAIT_MS 5000 /* wait for a tracked result this long */
 
 struct actions;
@@ -31,7 +31,8 @@ struct poller;
 
 /* Create the action side; starts no thread yet.  Returns NULL on OOM. */
 struct actions *actions_new(struct event_base *base, const struct webconf *conf,
-    struct model *model, struct poller *poller, const struct ucl_options *opts);
+                            struct model *model, struct poller *poller,
+                            const struct ucl_options *opts);
 
 /* Start the worker thread (after the sandbox). Returns 0 or -errno. */
 int actions_start(struct actions *a);
@@ -49,7 +50,7 @@ enum actions_route {
 /* Handle one of the routes (the dispatcher decided which; id is the
  * decoded UPS id for COMMAND and SET, NULL otherwise). */
 void actions_handle(struct actions *a, struct evhttp_request *req, enum actions_route route,
-    const char *id);
+                    const char *id);
 
 /* Fill user and csrf of a render context from the request's session. */
 void actions_fill_ctx(struct actions *a, struct evhttp_request *req, struct render_ctx *c);

@@ -11,6 +11,7 @@
 #include <openssl/err.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <event2/buffer.h>
@@ -52,8 +53,8 @@ http_add_headers(struct evhttp_request *req, const char *content_type, bool cach
 }
 
 void
-http_send_buffer(struct evhttp_request *req, int code, const char *reason,
-    const char *content_type, struct evbuffer *body)
+http_send_buffer(struct evhttp_request *req, int code, const char *reason, const char *content_type,
+                 struct evbuffer *body)
 {
 	http_add_headers(req, content_type, false);
 	evhttp_send_reply(req, code, reason, body);
@@ -225,9 +226,10 @@ serve_page(struct web *w, struct evhttp_request *req, const char *id, enum page 
 	if (!found && json)
 		evbuffer_add_printf(b, "{\"error\":\"unknown UPS\"}\n");
 	else if (!found)
-		render_message_html(b, "Unknown UPS", "No UPS of that name is listed in hosts.conf.");
+		render_message_html(b, "Unknown UPS",
+		                    "No UPS of that name is listed in hosts.conf.");
 	http_send_buffer(req, found ? HTTP_OK : HTTP_NOTFOUND, found ? "OK" : "Not Found",
-	    json ? "application/json" : "text/html; charset=utf-8", b);
+	                 json ? "application/json" : "text/html; charset=utf-8", b);
 	evbuffer_free(b);
 }
 
@@ -361,6 +363,8 @@ route_match(const struct route *r, const char *path, char *idbuf, size_t size, c
 	return true;
 }
 
+static void touch(struct web *w, struct evhttp_request *req);
+
 /* evhttp writes the headers and the body separately; with Nagle's
  * algorithm the body then waits for the client's delayed ACK (40 ms). */
 static void
@@ -384,6 +388,7 @@ dispatch(struct evhttp_request *req, void *arg)
 	enum evhttp_cmd_type method = evhttp_request_get_command(req);
 
 	w->requests++;
+	touch(w, req);
 	no_delay(req);
 	if (http_decoded_path(req, path, sizeof(path)) < 0) {
 		http_send_text(req, HTTP_BADREQUEST, "Bad Request", "bad request target");
@@ -394,10 +399,11 @@ dispatch(struct evhttp_request *req, void *arg)
 		if (!route_enabled(w, r->need) || !route_match(r, path, idbuf, sizeof(idbuf), &id))
 			continue;
 		if (!(r->methods & method)) {
-			evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+			evhttp_add_header(
+			    evhttp_request_get_output_headers(req), "Allow",
 			    r->methods & EVHTTP_REQ_POST
-				? (r->methods & EVHTTP_REQ_GET ? "GET, HEAD, POST" : "POST")
-				: "GET, HEAD");
+			        ? (r->methods & EVHTTP_REQ_GET ? "GET, HEAD, POST" : "POST")
+			        : "GET, HEAD");
 			http_send_text(req, 405, "Method Not Allowed", "method not allowed");
 			return;
 		}
@@ -428,23 +434,114 @@ accept_error(struct evconnlistener *lev, void *arg)
 	struct timeval tv = {0, HTTP_ACCEPT_PAUSE_MS * 1000};
 
 	evconnlistener_disable(lev);
-	if (event_base_once(evconnlistener_get_base(lev), -1, EV_TIMEOUT, resume_accept, lev,
-		&tv) < 0)
+	if (event_base_once(evconnlistener_get_base(lev), -1, EV_TIMEOUT, resume_accept, lev, &tv) <
+	    0)
 		evconnlistener_enable(lev);
 	log_debug(1, "accept paused: %s", strerror(errno));
 	(void)arg;
 }
 
-static struct bufferevent *
-tls_bevcb(struct event_base *base, void *arg)
+/*
+ * Request deadline.  evhttp's timeout restarts with every byte, so a client
+ * sending one header byte every few seconds would hold its connection for
+ * hours.  Every connection's bufferevent is created here and tracked with
+ * an extra reference: a connection that has not delivered a complete
+ * request within `deadline` seconds (of being accepted, or of its previous
+ * request) is shut down, and evhttp then frees it.  evhttp clears the
+ * callbacks of a bufferevent it has freed, which is how the sweep knows to
+ * drop its reference.
+ */
+static int64_t
+mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+static void
+track(struct web *w, struct bufferevent *bev)
+{
+	for (size_t i = 0; i < w->nconns; i++) {
+		if (w->conns[i].bev)
+			continue;
+		bufferevent_incref(bev);
+		w->conns[i] = (struct http_conn){.bev = bev, .since = mono_s()};
+		return;
+	}
+	/* More connections than descriptors cannot happen; untracked is safe. */
+}
+
+static void
+touch(struct web *w, struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+
+	for (size_t i = 0; bev && i < w->nconns; i++)
+		if (w->conns[i].bev == bev) {
+			w->conns[i].since = mono_s();
+			return;
+		}
+}
+
+static void
+sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct web *w = arg;
-	SSL *ssl = SSL_new(w->tls);
+	int64_t now = mono_s();
 
-	if (!ssl)
-		return NULL;
-	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-	    BEV_OPT_CLOSE_ON_FREE);
+	for (size_t i = 0; i < w->nconns; i++) {
+		struct http_conn *c = &w->conns[i];
+		bufferevent_event_cb ecb = NULL;
+		if (!c->bev)
+			continue;
+		bufferevent_getcb(c->bev, NULL, NULL, &ecb, NULL);
+		if (!ecb) {
+			bufferevent_decref(c->bev); /* evhttp is done with it */
+			*c = (struct http_conn){0};
+		} else if (!c->cut && now - c->since > w->deadline) {
+			evutil_socket_t s = bufferevent_getfd(c->bev);
+			if (s >= 0)
+				shutdown(s, SHUT_RDWR);
+			c->cut = true;
+			log_debug(1, "connection dropped: no complete request in %d s",
+			          w->deadline);
+		}
+	}
+	(void)fd;
+	(void)what;
+}
+
+static struct bufferevent *
+bevcb(struct event_base *base, void *arg)
+{
+	struct web *w = arg;
+	struct bufferevent *bev;
+
+	if (w->tls) {
+		SSL *ssl = SSL_new(w->tls);
+		if (!ssl)
+			return NULL;
+		bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+		                                     BEV_OPT_CLOSE_ON_FREE);
+	} else {
+		bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	}
+	if (bev)
+		track(w, bev);
+	return bev;
+}
+
+static void
+conns_free(struct web *w)
+{
+	for (size_t i = 0; i < w->nconns; i++)
+		if (w->conns[i].bev)
+			bufferevent_decref(w->conns[i].bev);
+	free(w->conns);
+	w->conns = NULL;
+	w->nconns = 0;
 }
 
 static int
@@ -462,24 +559,23 @@ tls_setup(struct web *w, const struct webconf *conf, FILE *errs)
 		char e[256];
 		ERR_error_string_n(ERR_get_error(), e, sizeof(e));
 		fprintf(errs, "TLS: cannot use CERTFILE %s / KEYFILE %s: %s\n", conf->certfile,
-		    conf->keyfile, e);
+		        conf->keyfile, e);
 		SSL_CTX_free(ctx);
 		return -EINVAL;
 	}
 	w->tls = ctx;
-	evhttp_set_bevcb(w->http, tls_bevcb, w);
 	return 0;
 }
 
 int
-http_setup(struct web *w, struct event_base *base, const struct webconf *conf,
-    struct model *model, FILE *errs)
+http_setup(struct web *w, struct event_base *base, const struct webconf *conf, struct model *model,
+           FILE *errs)
 {
 	/* Every method reaches dispatch(), which answers 404 or 405 with the
 	 * security headers; evhttp's own 501 page would lack them. */
 	unsigned methods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-			   EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH |
-			   EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT;
+	                   EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH |
+	                   EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT;
 
 	w->base = base;
 	w->conf = conf;
@@ -495,6 +591,14 @@ http_setup(struct web *w, struct event_base *base, const struct webconf *conf,
 	evhttp_set_gencb(w->http, dispatch, w);
 	if (conf->certfile[0] && tls_setup(w, conf, errs) < 0)
 		return -EINVAL;
+	w->deadline = 2 * conf->request_timeout;
+	w->nconns = (size_t)conf->max_connections + 64;
+	w->conns = calloc(w->nconns, sizeof(*w->conns));
+	w->sweep = event_new(base, -1, EV_PERSIST, sweep, w);
+	struct timeval every = {HTTP_SWEEP_MS / 1000, (HTTP_SWEEP_MS % 1000) * 1000};
+	if (!w->conns || !w->sweep || event_add(w->sweep, &every) < 0)
+		return -ENOMEM;
+	evhttp_set_bevcb(w->http, bevcb, w);
 	for (size_t i = 0; i < conf->nlisten; i++) {
 		const struct webconf_listen *l = &conf->listen[i];
 		struct evhttp_bound_socket *bs =
@@ -502,7 +606,7 @@ http_setup(struct web *w, struct event_base *base, const struct webconf *conf,
 		if (!bs) {
 			int e = errno ? errno : EADDRNOTAVAIL;
 			fprintf(errs, "cannot listen on %s port %u: %s\n", l->addr,
-			    (unsigned)l->port, strerror(e));
+			        (unsigned)l->port, strerror(e));
 			return -e;
 		}
 		struct evconnlistener *lev = evhttp_bound_socket_get_listener(bs);
@@ -515,8 +619,12 @@ http_setup(struct web *w, struct event_base *base, const struct webconf *conf,
 void
 http_teardown(struct web *w)
 {
+	if (w->sweep)
+		event_free(w->sweep);
+	w->sweep = NULL;
 	if (w->http)
 		evhttp_free(w->http);
+	conns_free(w);
 	if (w->tls)
 		SSL_CTX_free(w->tls);
 	w->http = NULL;

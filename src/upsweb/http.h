@@ -24,9 +24,17 @@
 #define HTTP_MAX_BODY_SIZE 4096    /* POST bodies (login and action forms) */
 #define HTTP_MAX_URI 1024          /* request target */
 #define HTTP_ACCEPT_PAUSE_MS 200   /* accept() paused this long when out of fds */
+#define HTTP_SWEEP_MS 1000         /* how often connection deadlines are checked */
 
 struct actions;
 struct poller;
+
+/* A connection watched for the request deadline (see http.c). */
+struct http_conn {
+	struct bufferevent *bev; /* holds one reference; NULL: free slot */
+	int64_t since;           /* accepted, or last request received */
+	bool cut;                /* shut down for missing the deadline */
+};
 
 struct web {
 	struct event_base *base;
@@ -36,6 +44,10 @@ struct web {
 	struct poller *poller;
 	struct actions *actions; /* NULL when neither commands nor writes are enabled */
 	SSL_CTX *tls;
+	struct http_conn *conns; /* one slot per possible descriptor */
+	size_t nconns;
+	struct event *sweep;
+	int deadline; /* seconds a connection may take to deliver a request */
 	struct evconnlistener *listeners[WEBCONF_MAX_LISTEN];
 	size_t nlisteners;
 	uint64_t requests;
@@ -44,7 +56,7 @@ struct web {
 /* Create the evhttp server on base and bind every LISTEN address.  Errors
  * are written to errs.  Returns 0 or -errno (bind failure, bad TLS files). */
 int http_setup(struct web *w, struct event_base *base, const struct webconf *conf,
-    struct model *model, FILE *errs);
+               struct model *model, FILE *errs);
 
 /* Free the server and listeners. */
 void http_teardown(struct web *w);
@@ -57,7 +69,7 @@ void http_send_text(struct evhttp_request *req, int code, const char *reason, co
 
 /* Send the buffer as a response with the given type (headers included). */
 void http_send_buffer(struct evhttp_request *req, int code, const char *reason,
-    const char *content_type, struct evbuffer *body);
+                      const char *content_type, struct evbuffer *body);
 
 /* The request's path, percent-decoded into buf; -EINVAL when malformed
  * (NUL, too long, not starting with '/'). */

@@ -19,8 +19,8 @@
 #include <event2/event.h>
 
 #include "actions.h"
-#include "config.h"
 #include "conf/hosts_conf.h"
+#include "config.h"
 #include "http.h"
 #include "log.h"
 #include "model.h"
@@ -57,15 +57,15 @@ static void
 usage(FILE *out, const struct sandbox_manifest *m)
 {
 	fprintf(out,
-	    "usage: upsweb [-F] [-D]... [-t | -T] [-u user] [-h]\n"
-	    "  -F       stay in the foreground (the default; kept for NUT habits)\n"
-	    "  -D       more debug output (repeatable)\n"
-	    "  -t       check hosts.conf and upsweb.conf, exit 0 or 1\n"
-	    "  -T       print the effective configuration and exit\n"
-	    "  -u user  run as this user when started as root (default %s)\n"
-	    "  -h       this help\n"
-	    "Reads hosts.conf and upsweb.conf from %s (NUT_CONFPATH overrides).\n",
-	    RUN_AS_USER, paths_confdir());
+	        "usage: upsweb [-F] [-D]... [-t | -T] [-u user] [-h]\n"
+	        "  -F       stay in the foreground (the default; kept for NUT habits)\n"
+	        "  -D       more debug output (repeatable)\n"
+	        "  -t       check hosts.conf and upsweb.conf, exit 0 or 1\n"
+	        "  -T       print the effective configuration and exit\n"
+	        "  -u user  run as this user when started as root (default %s)\n"
+	        "  -h       this help\n"
+	        "Reads hosts.conf and upsweb.conf from %s (NUT_CONFPATH overrides).\n",
+	        RUN_AS_USER, paths_confdir());
 	sandbox_manifest_print(m, out);
 }
 
@@ -130,15 +130,17 @@ build_model(struct upsweb *u)
 		return r;
 	for (size_t i = 0; i < u->hosts->nmonitors; i++) {
 		const struct hosts_monitor *m = &u->hosts->monitors[i];
-		r = model_add(&u->model, m->name.ups, m->name.host, (uint16_t)m->name.port, m->desc);
+		r = model_add(&u->model, m->name.ups, m->name.host, (uint16_t)m->name.port,
+		              m->desc);
 		if (r == -ENOSPC) {
 			log_warn("%s:%u: more than %d UPSes, the rest are ignored", u->hosts_path,
-			    m->lineno, MODEL_MAX_UPS);
+			         m->lineno, MODEL_MAX_UPS);
 			break;
 		}
 		if (r < 0)
 			log_warn("%s:%u: MONITOR %s@%s ignored (%s)", u->hosts_path, m->lineno,
-			    m->name.ups, m->name.host, r == -EINVAL ? "duplicate or too long" : "no memory");
+			         m->name.ups, m->name.host,
+			         r == -EINVAL ? "duplicate or too long" : "no memory");
 	}
 	return 0;
 }
@@ -150,7 +152,8 @@ limit_fds(const struct webconf *c)
 	struct rlimit rl;
 	rlim_t want = (rlim_t)c->max_connections + FD_RESERVE;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > want)) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > want)) {
 		rl.rlim_cur = want;
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 			log_warn("cannot lower the descriptor limit: %s", strerror(errno));
@@ -164,8 +167,8 @@ build_manifest(struct upsweb *u)
 
 	m->program = "upsweb";
 	m->syscalls = SANDBOX_SYS_EVENT | SANDBOX_SYS_NET_SERVER | SANDBOX_SYS_NET_CLIENT |
-		      /* pthread_create is clone(): the poller and action threads */
-		      SANDBOX_SYS_SPAWN;
+	              /* pthread_create is clone(): the poller and action threads */
+	              SANDBOX_SYS_SPAWN;
 	/* STARTTLS to upsd reads the trust store at each connection. */
 	if (u->conf.upsd_cafile[0])
 		sandbox_manifest_add_read(m, u->conf.upsd_cafile);
@@ -179,9 +182,10 @@ build_manifest(struct upsweb *u)
 		for (size_t k = 0; k < i; k++)
 			seen |= u->model.ups[k].port == u->model.ups[i].port;
 		if (!seen && sandbox_manifest_add_connect(m, poller_addr(&u->poller, i),
-				 u->model.ups[i].port) < 0) {
+		                                          u->model.ups[i].port) < 0) {
 			log_err("more than %d different upsd ports in hosts.conf: the sandbox "
-				"cannot list them all", SANDBOX_MAX_CONNECT);
+			        "cannot list them all",
+			        SANDBOX_MAX_CONNECT);
 			return -E2BIG;
 		}
 	}
@@ -197,8 +201,8 @@ help(struct upsweb *u, bool asked)
 	FILE *quiet = fopen("/dev/null", "w");
 
 	u->manifest.program = "upsweb";
-	u->manifest.syscalls = SANDBOX_SYS_EVENT | SANDBOX_SYS_NET_SERVER |
-			       SANDBOX_SYS_NET_CLIENT | SANDBOX_SYS_SPAWN;
+	u->manifest.syscalls =
+	    SANDBOX_SYS_EVENT | SANDBOX_SYS_NET_SERVER | SANDBOX_SYS_NET_CLIENT | SANDBOX_SYS_SPAWN;
 	sandbox_manifest_add_read(&u->manifest, "/etc/ssl/certs");
 	sandbox_manifest_add_read(&u->manifest, "/usr/lib/ssl");
 	paths_conf_file(u->hosts_path, sizeof(u->hosts_path), "hosts.conf");
@@ -211,7 +215,7 @@ help(struct upsweb *u, bool asked)
 			sandbox_manifest_add_bind(&u->manifest, u->conf.listen[i].port);
 		for (size_t i = 0; i < u->hosts->nmonitors; i++)
 			sandbox_manifest_add_connect(&u->manifest, u->hosts->monitors[i].name.host,
-			    (uint16_t)u->hosts->monitors[i].name.port);
+			                             (uint16_t)u->hosts->monitors[i].name.port);
 	}
 	conf_diag_free(&diag);
 	if (quiet)
@@ -239,7 +243,7 @@ drop_privileges(struct upsweb *u)
 
 	if (geteuid() == 0) {
 		r = sandbox_user_resolve(u->opt.user, u->conf.user[0] ? u->conf.user : NULL,
-		    "RUN_AS_USER in upsweb.conf", &u->user, err, sizeof(err));
+		                         "RUN_AS_USER in upsweb.conf", &u->user, err, sizeof(err));
 		if (r < 0) {
 			log_err("%s", err);
 			return r;
@@ -254,7 +258,7 @@ drop_privileges(struct upsweb *u)
 		log_info("sandbox: %s", line);
 	if (r < 0)
 		log_err("sandbox step %s failed: %s", rep.failed_step ? rep.failed_step : "?",
-		    strerror(-r));
+		        strerror(-r));
 	return r;
 }
 
@@ -306,7 +310,7 @@ run(struct upsweb *u)
 	}
 	for (size_t i = 0; i < u->conf.nlisten; i++)
 		log_info("listening on %s port %u%s", u->conf.listen[i].addr,
-		    (unsigned)u->conf.listen[i].port, u->conf.certfile[0] ? " (TLS)" : "");
+		         (unsigned)u->conf.listen[i].port, u->conf.certfile[0] ? " (TLS)" : "");
 	event_base_dispatch(u->base);
 	for (int i = 0; i < 2; i++)
 		event_free(sigs[i]);
@@ -341,7 +345,7 @@ main(int argc, char **argv)
 		return 1;
 	if (u.opt.check) {
 		printf("%s and %s are valid (%zu UPS)\n", u.hosts_path, u.conf_path,
-		    u.hosts->nmonitors);
+		       u.hosts->nmonitors);
 		hosts_conf_free(u.hosts);
 		return 0;
 	}

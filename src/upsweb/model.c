@@ -23,8 +23,8 @@ const char *const model_series_var[MODEL_S_COUNT] = {
 };
 
 const char *const model_forced_flags[] = {
-    "OL", "OB", "LB", "HB", "RB", "CHRG", "DISCHRG", "BYPASS", "CAL", "OFF", "OVER", "TRIM",
-    "BOOST", "FSD", "SD", NULL,
+    "OL",  "OB",  "LB",   "HB",   "RB",    "CHRG", "DISCHRG", "BYPASS",
+    "CAL", "OFF", "OVER", "TRIM", "BOOST", "FSD",  "SD",      NULL,
 };
 
 struct flag_info {
@@ -59,7 +59,8 @@ static const struct flag_info *
 flag_lookup(const char *flag, size_t len)
 {
 	for (size_t i = 0; i < sizeof(flag_table) / sizeof(flag_table[0]); i++)
-		if (strlen(flag_table[i].flag) == len && strncmp(flag_table[i].flag, flag, len) == 0)
+		if (strlen(flag_table[i].flag) == len &&
+		    strncmp(flag_table[i].flag, flag, len) == 0)
 			return &flag_table[i];
 	return NULL;
 }
@@ -87,9 +88,9 @@ model_status_words(const char *status, char *buf, size_t size)
 		if (len == 0)
 			break;
 		const struct flag_info *f = flag_lookup(p, len);
-		int n = f ? snprintf(buf + used, size - used, "%s%s", used ? ", " : "", f->words)
-			  : snprintf(buf + used, size - used, "%s%.*s", used ? ", " : "", (int)len,
-				p);
+		int n =
+		    f ? snprintf(buf + used, size - used, "%s%s", used ? ", " : "", f->words)
+		      : snprintf(buf + used, size - used, "%s%.*s", used ? ", " : "", (int)len, p);
 		if (n < 0 || (size_t)n >= size - used) {
 			buf[used] = '\0';
 			break;
@@ -199,7 +200,7 @@ model_add(struct model *m, const char *name, const char *host, uint16_t port, co
 	u->port = port;
 	str_copy(u->desc, desc ? desc : "", sizeof(u->desc));
 	snprintf(u->id, sizeof(u->id), strchr(host, ':') ? "%s@[%s]:%u" : "%s@%s:%u", name, host,
-	    (unsigned)port);
+	         (unsigned)port);
 	for (size_t i = 0; i < m->nups; i++)
 		if (strcasecmp(m->ups[i].id, u->id) == 0)
 			return -EINVAL;
@@ -239,7 +240,7 @@ dup_bounded(const char *s)
 
 int
 model_snap_add_var(struct model_snap *s, const char *name, const char *value, const char *desc,
-    const char *type)
+                   const char *type)
 {
 	if (s->nvars >= MODEL_MAX_VARS)
 		return -ENOSPC;

@@ -15,21 +15,21 @@
 #include <stdint.h>
 #include <time.h>
 
-#define MODEL_MAX_UPS 64      /* MONITOR lines kept from hosts.conf */
-#define MODEL_MAX_VARS 512    /* variables kept per UPS */
-#define MODEL_MAX_CMDS 256    /* instant commands kept per UPS */
-#define MODEL_NAME_MAX 128    /* UPS, host, variable and command names */
-#define MODEL_VALUE_MAX 512   /* one value or description (NUT's line limit) */
-#define MODEL_STATUS_MAX 256  /* ups.status */
-#define MODEL_HIST_MAX 20000  /* history samples per UPS */
+#define MODEL_MAX_UPS 64     /* MONITOR lines kept from hosts.conf */
+#define MODEL_MAX_VARS 512   /* variables kept per UPS */
+#define MODEL_MAX_CMDS 256   /* instant commands kept per UPS */
+#define MODEL_NAME_MAX 128   /* UPS, host, variable and command names */
+#define MODEL_VALUE_MAX 512  /* one value or description (NUT's line limit) */
+#define MODEL_STATUS_MAX 256 /* ups.status */
+#define MODEL_HIST_MAX 20000 /* history samples per UPS */
 #define MODEL_ERROR_MAX 128
 
 /* The four series drawn as charts, in this order everywhere. */
 enum model_series {
-	MODEL_S_CHARGE, /* battery.charge, % */
-	MODEL_S_LOAD,   /* ups.load, % */
+	MODEL_S_CHARGE,  /* battery.charge, % */
+	MODEL_S_LOAD,    /* ups.load, % */
 	MODEL_S_RUNTIME, /* battery.runtime, s */
-	MODEL_S_INVOLT, /* input.voltage, V */
+	MODEL_S_INVOLT,  /* input.voltage, V */
 	MODEL_S_COUNT,
 };
 
@@ -49,7 +49,7 @@ struct model_cmd {
 };
 
 struct model_sample {
-	int64_t t;                    /* unix time */
+	int64_t t;              /* unix time */
 	float v[MODEL_S_COUNT]; /* NaN when the UPS did not report it */
 };
 
@@ -91,8 +91,8 @@ struct model {
 	struct model_ups ups[MODEL_MAX_UPS];
 	size_t nups;
 	size_t hist_cap; /* samples kept per UPS */
-	int hist_step;  /* seconds between history samples */
-	int poll_every; /* seconds between polls, for clients' refresh */
+	int hist_step;   /* seconds between history samples */
+	int poll_every;  /* seconds between polls, for clients' refresh */
 	int64_t started;
 };
 
@@ -102,8 +102,7 @@ void model_deinit(struct model *m);
 
 /* Add a UPS (before the poller starts). Returns its index, -ENOSPC, -EINVAL
  * (name or host too long, duplicate id) or -ENOMEM. */
-int model_add(struct model *m, const char *name, const char *host, uint16_t port,
-    const char *desc);
+int model_add(struct model *m, const char *name, const char *host, uint16_t port, const char *desc);
 
 /* Find a UPS by id ("ups@host:port") or, when unique, by plain UPS name.
  * Caller holds the lock. Returns NULL when not found. */
@@ -120,8 +119,8 @@ void model_fail(struct model *m, size_t i, const char *error, int64_t now);
 /* Snapshot helpers for the poller. */
 void model_snap_free(struct model_snap *s);
 /* Append a variable (copies strings). Returns 0, -ENOSPC or -ENOMEM. */
-int model_snap_add_var(struct model_snap *s, const char *name, const char *value,
-    const char *desc, const char *type);
+int model_snap_add_var(struct model_snap *s, const char *name, const char *value, const char *desc,
+                       const char *type);
 int model_snap_add_cmd(struct model_snap *s, const char *name, const char *desc);
 /* Sort variables and commands by name, case-insensitively. */
 void model_snap_sort(struct model_snap *s);

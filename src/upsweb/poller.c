@@ -87,10 +87,11 @@ resolve(const char *host, struct poller_target *t)
 
 	t->naddrs = 0;
 	if (getaddrinfo(host, NULL, &hints, &res) == 0) {
-		for (struct addrinfo *ai = res; ai && t->naddrs < POLLER_MAX_ADDRS; ai = ai->ai_next) {
+		for (struct addrinfo *ai = res; ai && t->naddrs < POLLER_MAX_ADDRS;
+		     ai = ai->ai_next) {
 			char *out = t->addrs[t->naddrs];
 			if (getnameinfo(ai->ai_addr, ai->ai_addrlen, out, POLLER_ADDR_MAX, NULL, 0,
-				NI_NUMERICHOST) != 0)
+			                NI_NUMERICHOST) != 0)
 				continue;
 			bool dup = false;
 			for (size_t k = 0; k < t->naddrs; k++)
@@ -217,8 +218,12 @@ poll_one(struct poller *p, size_t i)
 			size_t a = (t->cur + k) % t->naddrs;
 			err[0] = '\0';
 			r = ucl_connect(&t->conn, t->addrs[a], u->port, &o, err);
-			if (r == 0)
+			if (r == 0 && a != t->cur) {
+				/* The action worker reads cur under the model's lock. */
+				pthread_mutex_lock(&p->model->lock);
 				t->cur = a;
+				pthread_mutex_unlock(&p->model->lock);
+			}
 		}
 		if (r < 0) {
 			model_fail(p->model, i, err[0] ? err : ucl_strerror(r), now_s());

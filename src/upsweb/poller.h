@@ -12,8 +12,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "model.h"
 #include "client/upsclient.h"
+#include "model.h"
 
 #define POLLER_ADDR_MAX 64 /* numeric address text */
 #define POLLER_MAX_ADDRS 4 /* addresses kept per host name */
@@ -43,10 +43,10 @@ struct poller {
 /* Prepare: resolve every UPS's host to numeric addresses (getaddrinfo, so
  * before the sandbox).  A host that does not resolve keeps its name and is
  * reported unreachable at each poll.  Returns 0 or -ENOMEM. */
-int poller_init(struct poller *p, struct model *m, const struct ucl_options *opts,
-    int pollfreq);
+int poller_init(struct poller *p, struct model *m, const struct ucl_options *opts, int pollfreq);
 
-/* The address of UPS i that worked last (or the first one). */
+/* The address of UPS i that worked last (or the first one).  Other
+ * threads call it with the model's lock held. */
 const char *poller_addr(const struct poller *p, size_t i);
 
 /* Start the thread (after the sandbox). Returns 0 or -errno. */

@@ -161,12 +161,13 @@ url_segment(struct evbuffer *b, const char *s)
 static void
 html_head(struct evbuffer *b, const char *title, const char *page, const struct model *m)
 {
-	evbuffer_add_printf(b,
-	    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-	    "<title>");
+	evbuffer_add_printf(
+	    b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+	       "<title>");
 	render_html_escape(b, title);
-	evbuffer_add_printf(b,
+	evbuffer_add_printf(
+	    b,
 	    " · upsweb</title>"
 	    "<link rel=\"stylesheet\" href=\"/static/app.css\">"
 	    "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">"
@@ -191,14 +192,14 @@ html_value(struct evbuffer *b, const struct model_ups *u, const char *var, const
 
 static void
 html_ups_summary(struct evbuffer *b, const struct model_ups *u, const struct render_ctx *c,
-    bool link)
+                 bool link)
 {
 	char words[512], when[64], rt[64];
 	const char *charge = model_snap_get(&u->snap, "battery.charge");
 	enum model_severity sev = model_severity(u);
 
 	evbuffer_add_printf(b, "<article class=\"card sev-%s\" data-ups=\"",
-	    model_severity_name(sev));
+	                    model_severity_name(sev));
 	render_html_escape(b, u->id);
 	evbuffer_add_printf(b, "\"><h2>");
 	if (link) {
@@ -225,11 +226,15 @@ html_ups_summary(struct evbuffer *b, const struct model_ups *u, const struct ren
 		model_status_words(u->status, words, sizeof(words));
 	evbuffer_add_printf(b, "<p class=\"status\" data-field=\"status_text\">");
 	render_html_escape(b, words);
+	/* The alarm text (ups.alarm) under the status; empty and hidden when none. */
+	const char *alarm = model_snap_get(&u->snap, "ups.alarm");
+	evbuffer_add_printf(b, "</p><p class=\"alarm\" data-field=\"ups.alarm\">");
+	render_html_escape(b, alarm && u->reachable ? alarm : "");
 	evbuffer_add_printf(b, "</p><div class=\"gauge\"><meter min=\"0\" max=\"100\" low=\"25\" "
-			       "high=\"60\" optimum=\"100\" value=\"");
+	                       "high=\"60\" optimum=\"100\" value=\"");
 	render_html_escape(b, charge && str_is_number(charge) ? charge : "0");
 	evbuffer_add_printf(b, "\" data-field=\"charge_meter\"></meter> <span "
-			       "data-field=\"battery.charge\">");
+	                       "data-field=\"battery.charge\">");
 	html_value(b, u, "battery.charge", "%");
 	evbuffer_add_printf(b, "</span> <span class=\"label\">battery</span></div><dl>");
 	fmt_runtime(rt, sizeof(rt), model_snap_get(&u->snap, "battery.runtime"));
@@ -242,7 +247,7 @@ html_ups_summary(struct evbuffer *b, const struct model_ups *u, const struct ren
 	html_value(b, u, "output.voltage", "V");
 	fmt_time(when, sizeof(when), u->status_since);
 	evbuffer_add_printf(b, "</dd><dt>Status since</dt><dd data-field=\"status_since\">%s</dd>",
-	    when);
+	                    when);
 	fmt_time(when, sizeof(when), u->last_poll);
 	evbuffer_add_printf(b, "<dt>Last poll</dt><dd data-field=\"last_poll\">%s</dd></dl>", when);
 	evbuffer_add_printf(b, "</article>\n");
@@ -261,12 +266,13 @@ html_header(struct evbuffer *b, const char *title, const struct render_ctx *c, b
 	render_html_escape(b, title);
 	fmt_time(when, sizeof(when), c->now);
 	evbuffer_add_printf(b, "</h1><p class=\"updated\">Updated <span id=\"updated\">%s</span>",
-	    when);
+	                    when);
 	if ((c->allow_commands || c->allow_writes) && c->user) {
 		evbuffer_add_printf(b, " · signed in as ");
 		render_html_escape(b, c->user);
-		evbuffer_add_printf(b, " <form class=\"inline\" method=\"post\" "
-				       "action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"");
+		evbuffer_add_printf(
+		    b, " <form class=\"inline\" method=\"post\" "
+		       "action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"");
 		render_html_escape(b, c->csrf ? c->csrf : "");
 		evbuffer_add_printf(b, "\"><button type=\"submit\">Sign out</button></form>");
 	} else if (c->allow_commands || c->allow_writes) {
@@ -288,11 +294,11 @@ render_overview_html(struct evbuffer *b, const struct model *m, const struct ren
 	evbuffer_add_printf(b, "<main class=\"grid\">\n");
 	if (m->nups == 0)
 		evbuffer_add_printf(b, "<p>No UPS is listed in hosts.conf (add lines like "
-				       "<code>MONITOR myups@localhost \"My UPS\"</code>).</p>");
+		                       "<code>MONITOR myups@localhost \"My UPS\"</code>).</p>");
 	for (size_t i = 0; i < m->nups; i++)
 		html_ups_summary(b, &m->ups[i], c, true);
 	evbuffer_add_printf(b, "</main>\n<footer>upsweb · read-only view of upsd</footer>\n"
-			       "</body></html>\n");
+	                       "</body></html>\n");
 }
 
 static const char *const chart_titles[MODEL_S_COUNT] = {
@@ -310,9 +316,10 @@ html_commands(struct evbuffer *b, const struct model_ups *u, const struct render
 	evbuffer_add_printf(b, "<section><h2>Instant commands</h2>");
 	if (c->allow_commands && !c->user)
 		evbuffer_add_printf(b, "<p><a href=\"/login\">Sign in</a> to run commands.</p>");
-	evbuffer_add_printf(b, "<table class=\"cmds\"><thead><tr><th>Command</th>"
-			       "<th>Description</th>%s</tr></thead><tbody>",
-	    c->allow_commands && c->user ? "<th></th>" : "");
+	evbuffer_add_printf(b,
+	                    "<table class=\"cmds\"><thead><tr><th>Command</th>"
+	                    "<th>Description</th>%s</tr></thead><tbody>",
+	                    c->allow_commands && c->user ? "<th></th>" : "");
 	for (size_t i = 0; i < u->snap.ncmds; i++) {
 		const struct model_cmd *cmd = &u->snap.cmds[i];
 		evbuffer_add_printf(b, "<tr><td><code>");
@@ -324,11 +331,12 @@ html_commands(struct evbuffer *b, const struct model_ups *u, const struct render
 			evbuffer_add_printf(b, "<td><form method=\"post\" action=\"/ups/");
 			url_segment(b, u->id);
 			evbuffer_add_printf(b, "/command\"><input type=\"hidden\" name=\"csrf\" "
-					       "value=\"");
+			                       "value=\"");
 			render_html_escape(b, c->csrf ? c->csrf : "");
 			evbuffer_add_printf(b, "\"><input type=\"hidden\" name=\"cmd\" value=\"");
 			render_html_escape(b, cmd->name);
-			evbuffer_add_printf(b, "\"><button type=\"submit\">Run</button></form></td>");
+			evbuffer_add_printf(b,
+			                    "\"><button type=\"submit\">Run</button></form></td>");
 		}
 		evbuffer_add_printf(b, "</tr>");
 	}
@@ -341,8 +349,8 @@ html_vars(struct evbuffer *b, const struct model_ups *u, const struct render_ctx
 	bool edit = c->allow_writes && c->user;
 
 	evbuffer_add_printf(b, "<section><h2>Variables</h2><table class=\"vars\" id=\"vars\">"
-			       "<thead><tr><th>Name</th><th>Value</th><th>Type</th>"
-			       "<th>Description</th></tr></thead><tbody>");
+	                       "<thead><tr><th>Name</th><th>Value</th><th>Type</th>"
+	                       "<th>Description</th></tr></thead><tbody>");
 	for (size_t i = 0; i < u->snap.nvars; i++) {
 		const struct model_var *v = &u->snap.vars[i];
 		bool rw = v->type && strstr(v->type, "RW");
@@ -354,14 +362,15 @@ html_vars(struct evbuffer *b, const struct model_ups *u, const struct render_ctx
 		if (edit && rw) {
 			evbuffer_add_printf(b, "<form method=\"post\" action=\"/ups/");
 			url_segment(b, u->id);
-			evbuffer_add_printf(b, "/set\"><input type=\"hidden\" name=\"csrf\" value=\"");
+			evbuffer_add_printf(b,
+			                    "/set\"><input type=\"hidden\" name=\"csrf\" value=\"");
 			render_html_escape(b, c->csrf ? c->csrf : "");
 			evbuffer_add_printf(b, "\"><input type=\"hidden\" name=\"var\" value=\"");
 			render_html_escape(b, v->name);
 			evbuffer_add_printf(b, "\"><input name=\"value\" value=\"");
 			render_html_escape(b, v->value);
 			evbuffer_add_printf(b, "\" aria-label=\"new value\"><button "
-					       "type=\"submit\">Set</button></form>");
+			                       "type=\"submit\">Set</button></form>");
 		} else {
 			render_html_escape(b, v->value);
 		}
@@ -376,7 +385,7 @@ html_vars(struct evbuffer *b, const struct model_ups *u, const struct render_ctx
 
 void
 render_ups_html(struct evbuffer *b, const struct model *m, const struct model_ups *u,
-    const struct render_ctx *c)
+                const struct render_ctx *c)
 {
 	html_head(b, u->name, "ups", m);
 	html_header(b, u->name, c, true);
@@ -385,10 +394,11 @@ render_ups_html(struct evbuffer *b, const struct model *m, const struct model_up
 	evbuffer_add_printf(b, "\" data-step=\"%d\">\n", m->hist_step);
 	html_ups_summary(b, u, c, false);
 	evbuffer_add_printf(b, "<section><h2>History</h2><noscript><p>The charts need "
-			       "JavaScript; the values above refresh without it.</p></noscript>"
-			       "<div class=\"charts\">");
+	                       "JavaScript; the values above refresh without it.</p></noscript>"
+	                       "<div class=\"charts\">");
 	for (int k = 0; k < MODEL_S_COUNT; k++)
-		evbuffer_add_printf(b,
+		evbuffer_add_printf(
+		    b,
 		    "<figure class=\"chart\"><figcaption>%s</figcaption><svg id=\"chart-%d\" "
 		    "data-var=\"%s\" viewBox=\"0 0 400 150\" role=\"img\" aria-label=\"%s\">"
 		    "</svg></figure>",
@@ -407,30 +417,30 @@ render_login_html(struct evbuffer *b, const struct render_ctx *c, const char *ne
 	html_head(b, "Sign in", "login", &dummy);
 	html_header(b, "Sign in", c, true);
 	evbuffer_add_printf(b,
-	    "<main><form class=\"login\" method=\"post\" action=\"/login\">"
-	    "<p>Use an account from upsd.users; upsd checks it on every action.</p>"
-	    "<input type=\"hidden\" name=\"csrf\" value=\"");
+	                    "<main><form class=\"login\" method=\"post\" action=\"/login\">"
+	                    "<p>Use an account from upsd.users; upsd checks it on every action.</p>"
+	                    "<input type=\"hidden\" name=\"csrf\" value=\"");
 	render_html_escape(b, c->csrf ? c->csrf : "");
 	evbuffer_add_printf(b, "\"><input type=\"hidden\" name=\"next\" value=\"");
 	render_html_escape(b, next ? next : "/");
-	evbuffer_add_printf(b,
-	    "\"><label>User <input name=\"username\" autocomplete=\"username\" required></label>"
-	    "<label>Password <input name=\"password\" type=\"password\" "
-	    "autocomplete=\"current-password\" required></label>"
-	    "<button type=\"submit\">Sign in</button></form></main></body></html>\n");
+	evbuffer_add_printf(
+	    b, "\"><label>User <input name=\"username\" autocomplete=\"username\" required></label>"
+	       "<label>Password <input name=\"password\" type=\"password\" "
+	       "autocomplete=\"current-password\" required></label>"
+	       "<button type=\"submit\">Sign in</button></form></main></body></html>\n");
 }
 
 void
 render_message_html(struct evbuffer *b, const char *title, const char *text)
 {
 	evbuffer_add_printf(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-			       "<meta name=\"viewport\" content=\"width=device-width, "
-			       "initial-scale=1\"><title>");
+	                       "<meta name=\"viewport\" content=\"width=device-width, "
+	                       "initial-scale=1\"><title>");
 	render_html_escape(b, title);
 	evbuffer_add_printf(b, "</title><link rel=\"stylesheet\" href=\"/static/app.css\">"
-			       "<link rel=\"icon\" href=\"/static/favicon.svg\" "
-			       "type=\"image/svg+xml\"></head><body><header><a class=\"back\" "
-			       "href=\"/\">← All UPSes</a><h1>");
+	                       "<link rel=\"icon\" href=\"/static/favicon.svg\" "
+	                       "type=\"image/svg+xml\"></head><body><header><a class=\"back\" "
+	                       "href=\"/\">← All UPSes</a><h1>");
 	render_html_escape(b, title);
 	evbuffer_add_printf(b, "</h1></header><main><p>");
 	render_html_escape(b, text);
@@ -440,8 +450,9 @@ render_message_html(struct evbuffer *b, const char *title, const char *text)
 /* ---- JSON ---- */
 
 static const char *const summary_vars[] = {
-    "battery.charge", "battery.runtime", "ups.load", "input.voltage", "output.voltage",
-    "ups.model", "ups.mfr", "device.model", "device.mfr", "ups.alarm", NULL,
+    "battery.charge", "battery.runtime", "ups.load", "input.voltage",
+    "output.voltage", "ups.model",       "ups.mfr",  "device.model",
+    "device.mfr",     "ups.alarm",       NULL,
 };
 
 static void
@@ -482,7 +493,7 @@ json_ups_common(struct evbuffer *b, const struct model *m, const struct model_up
 	evbuffer_add_printf(b, ",\"port\":%u,\"desc\":", (unsigned)u->port);
 	render_json_string(b, u->desc);
 	evbuffer_add_printf(b, ",\"polled\":%s,\"reachable\":%s,\"error\":",
-	    u->polled ? "true" : "false", u->reachable ? "true" : "false");
+	                    u->polled ? "true" : "false", u->reachable ? "true" : "false");
 	if (u->reachable || !u->polled)
 		evbuffer_add(b, "null", 4);
 	else
@@ -502,9 +513,9 @@ json_ups_common(struct evbuffer *b, const struct model *m, const struct model_up
 	evbuffer_add_printf(b, ",\"severity\":\"%s\"", model_severity_name(model_severity(u)));
 	fmt_iso(iso, sizeof(iso), u->status_since);
 	evbuffer_add_printf(b, ",\"status_since\":%lld,\"status_since_iso\":\"%s\"",
-	    (long long)u->status_since, iso);
+	                    (long long)u->status_since, iso);
 	evbuffer_add_printf(b, ",\"last_poll\":%lld,\"last_ok\":%lld", (long long)u->last_poll,
-	    (long long)u->last_ok);
+	                    (long long)u->last_ok);
 	evbuffer_add_printf(b, ",\"summary\":{");
 	bool first = true;
 	for (size_t i = 0; summary_vars[i]; i++) {
@@ -523,7 +534,7 @@ void
 render_list_json(struct evbuffer *b, const struct model *m, const struct render_ctx *c)
 {
 	evbuffer_add_printf(b, "{\"generated\":%lld,\"poll_interval\":%d,\"ups\":[",
-	    (long long)c->now, m->poll_every);
+	                    (long long)c->now, m->poll_every);
 	for (size_t i = 0; i < m->nups; i++) {
 		evbuffer_add_printf(b, "%s{", i ? "," : "");
 		json_ups_common(b, m, &m->ups[i]);
@@ -534,10 +545,10 @@ render_list_json(struct evbuffer *b, const struct model *m, const struct render_
 
 void
 render_ups_json(struct evbuffer *b, const struct model *m, const struct model_ups *u,
-    const struct render_ctx *c)
+                const struct render_ctx *c)
 {
 	evbuffer_add_printf(b, "{\"generated\":%lld,\"poll_interval\":%d,", (long long)c->now,
-	    m->poll_every);
+	                    m->poll_every);
 	json_ups_common(b, m, u);
 	evbuffer_add_printf(b, ",\"variables\":[");
 	for (size_t i = 0; i < u->snap.nvars; i++) {
@@ -557,7 +568,7 @@ render_ups_json(struct evbuffer *b, const struct model *m, const struct model_up
 		else
 			evbuffer_add(b, "null", 4);
 		evbuffer_add_printf(b, ",\"writable\":%s}",
-		    v->type && strstr(v->type, "RW") ? "true" : "false");
+		                    v->type && strstr(v->type, "RW") ? "true" : "false");
 	}
 	evbuffer_add_printf(b, "],\"commands\":[");
 	for (size_t i = 0; i < u->snap.ncmds; i++) {
@@ -571,17 +582,18 @@ render_ups_json(struct evbuffer *b, const struct model *m, const struct model_up
 		evbuffer_add(b, "}", 1);
 	}
 	evbuffer_add_printf(b, "],\"actions\":{\"commands\":%s,\"writes\":%s}}\n",
-	    c->allow_commands ? "true" : "false", c->allow_writes ? "true" : "false");
+	                    c->allow_commands ? "true" : "false",
+	                    c->allow_writes ? "true" : "false");
 }
 
 void
 render_history_json(struct evbuffer *b, const struct model *m, const struct model_ups *u,
-    int64_t since)
+                    int64_t since)
 {
 	evbuffer_add_printf(b, "{\"id\":");
 	render_json_string(b, u->id);
 	evbuffer_add_printf(b, ",\"step\":%d,\"capacity\":%zu,\"series\":[", m->hist_step,
-	    u->hist.cap);
+	                    u->hist.cap);
 	for (int k = 0; k < MODEL_S_COUNT; k++)
 		evbuffer_add_printf(b, "%s\"%s\"", k ? "," : "", model_series_var[k]);
 	evbuffer_add_printf(b, "],\"points\":[");
@@ -661,10 +673,10 @@ ups_labels(struct evbuffer *b, const struct model_ups *u)
 static int
 bool_word(const char *v)
 {
-	static const char *const on[] = {"enable", "enabled", "on", "true", "active",
-	    "activated", NULL};
-	static const char *const off[] = {"disable", "disabled", "off", "false", "inactive",
-	    "deactivated", NULL};
+	static const char *const on[] = {"enable", "enabled",   "on", "true",
+	                                 "active", "activated", NULL};
+	static const char *const off[] = {"disable",  "disabled",    "off", "false",
+	                                  "inactive", "deactivated", NULL};
 	for (size_t i = 0; on[i]; i++)
 		if (strcasecmp(v, on[i]) == 0)
 			return 1;
@@ -761,8 +773,7 @@ collect_series(const struct model *m, struct series **ret, size_t *ret_n)
 				continue;
 			/* Keep the family a plain gauge for promtool: names that end like a
 			 * histogram/summary/counter part get a "_value" suffix. */
-			if (reserved_suffix(s[n].name) &&
-			    strlen(s[n].name) + 7 < sizeof(s[n].name))
+			if (reserved_suffix(s[n].name) && strlen(s[n].name) + 7 < sizeof(s[n].name))
 				strcat(s[n].name, "_value");
 			s[n].u = u;
 			s[n].v = v;
@@ -782,8 +793,10 @@ metrics_status(struct evbuffer *b, const struct model *m)
 {
 	const char *fam = METRIC_PREFIX "ups_status";
 
-	evbuffer_add_printf(b, "# HELP %s UPS status flag, 1 when set (ups.status)\n"
-			       "# TYPE %s gauge\n", fam, fam);
+	evbuffer_add_printf(b,
+	                    "# HELP %s UPS status flag, 1 when set (ups.status)\n"
+	                    "# TYPE %s gauge\n",
+	                    fam, fam);
 	for (size_t i = 0; i < m->nups; i++) {
 		const struct model_ups *u = &m->ups[i];
 		if (!u->reachable)
@@ -830,8 +843,7 @@ metrics_status(struct evbuffer *b, const struct model *m)
 }
 
 static const char *const device_labels[] = {
-    "model", "mfr", "serial", "type", "description", "contact", "location", "part", "macaddr",
-    NULL,
+    "model", "mfr", "serial", "type", "description", "contact", "location", "part", "macaddr", NULL,
 };
 
 static void
@@ -862,15 +874,15 @@ static void
 metrics_upsweb(struct evbuffer *b, const struct model *m)
 {
 	evbuffer_add_printf(b, "# HELP upsweb_ups_up 1 when the last poll of the UPS through upsd "
-			       "succeeded\n# TYPE upsweb_ups_up gauge\n");
+	                       "succeeded\n# TYPE upsweb_ups_up gauge\n");
 	for (size_t i = 0; i < m->nups; i++) {
 		evbuffer_add_printf(b, "upsweb_ups_up{");
 		ups_labels(b, &m->ups[i]);
 		evbuffer_add_printf(b, "} %d\n", m->ups[i].reachable ? 1 : 0);
 	}
 	evbuffer_add_printf(b, "# HELP upsweb_ups_last_poll_timestamp_seconds Time of the last "
-			       "successful poll of the UPS\n"
-			       "# TYPE upsweb_ups_last_poll_timestamp_seconds gauge\n");
+	                       "successful poll of the UPS\n"
+	                       "# TYPE upsweb_ups_last_poll_timestamp_seconds gauge\n");
 	for (size_t i = 0; i < m->nups; i++) {
 		evbuffer_add_printf(b, "upsweb_ups_last_poll_timestamp_seconds{");
 		ups_labels(b, &m->ups[i]);

@@ -22,24 +22,24 @@ struct render_ctx {
 	int64_t now;
 	bool allow_commands;
 	bool allow_writes;
-	const char *user; /* logged-in upsd user, or NULL */
-	const char *csrf; /* the session's CSRF token, or NULL */
+	const char *user;   /* logged-in upsd user, or NULL */
+	const char *csrf;   /* the session's CSRF token, or NULL */
 	const char *notice; /* one-line message to show (result of an action), or NULL */
 };
 
 /* Pages. */
 void render_overview_html(struct evbuffer *b, const struct model *m, const struct render_ctx *c);
 void render_ups_html(struct evbuffer *b, const struct model *m, const struct model_ups *u,
-    const struct render_ctx *c);
+                     const struct render_ctx *c);
 void render_login_html(struct evbuffer *b, const struct render_ctx *c, const char *next);
 void render_message_html(struct evbuffer *b, const char *title, const char *text);
 
 /* JSON API (docs/api.md). */
 void render_list_json(struct evbuffer *b, const struct model *m, const struct render_ctx *c);
 void render_ups_json(struct evbuffer *b, const struct model *m, const struct model_ups *u,
-    const struct render_ctx *c);
+                     const struct render_ctx *c);
 void render_history_json(struct evbuffer *b, const struct model *m, const struct model_ups *u,
-    int64_t since);
+                         int64_t since);
 
 /* Prometheus text format 0.0.4 with nut_exporter's names.
  * Returns 0, or -ENOMEM. */

@@ -78,7 +78,7 @@ webconf_is_loopback(const char *addr)
 
 static int
 set_value(struct webconf *c, const struct directive *d, char *const *args, size_t nargs,
-    const char **why)
+          const char **why)
 {
 	char *base = (char *)c + d->off;
 	long v, w;
@@ -173,9 +173,11 @@ validate(struct webconf *c, const char *name, FILE *errs)
 		r = -EINVAL;
 	}
 	for (size_t i = 0; i < c->nlisten; i++) {
-		if (webconf_is_loopback(c->listen[i].addr) || c->certfile[0] || c->allow_plain_remote)
+		if (webconf_is_loopback(c->listen[i].addr) || c->certfile[0] ||
+		    c->allow_plain_remote)
 			continue;
-		fprintf(errs,
+		fprintf(
+		    errs,
 		    "%s: LISTEN %s is not loopback and no CERTFILE is set; put a TLS reverse "
 		    "proxy in front and set ALLOW_PLAINTEXT_REMOTE yes, or configure CERTFILE\n",
 		    name, c->listen[i].addr);
@@ -249,8 +251,7 @@ webconf_load(const char *path, bool optional, struct webconf *ret, FILE *errs)
 		close(fd);
 		return -ENOMEM;
 	}
-	while (len < WEBCONF_MAX_FILE &&
-	       (n = read(fd, buf + len, WEBCONF_MAX_FILE - len)) != 0) {
+	while (len < WEBCONF_MAX_FILE && (n = read(fd, buf + len, WEBCONF_MAX_FILE - len)) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -304,11 +305,11 @@ webconf_print(const struct webconf *c, FILE *out)
 			break;
 		case K_BOOL:
 			fprintf(out, "%s %s\n", d->name,
-			    *(const bool *)(const void *)base ? "yes" : "no");
+			        *(const bool *)(const void *)base ? "yes" : "no");
 			break;
 		case K_RATE:
 			fprintf(out, "%s %d %d\n", d->name, c->login_rate_count,
-			    c->login_rate_window);
+			        c->login_rate_window);
 			break;
 		case K_PATH:
 			if (base[0] == '\0')

@@ -27,18 +27,18 @@ struct webconf_listen {
 
 struct webconf {
 	struct webconf_listen listen[WEBCONF_MAX_LISTEN];
-	size_t nlisten; /* 0 in the file means the default 127.0.0.1 8008 */
-	int pollfreq;        /* seconds between polls of upsd */
-	int upsd_timeout;    /* seconds for one upsd exchange */
-	int history;         /* seconds of history kept */
-	int history_step;    /* seconds between history samples */
-	int max_connections; /* concurrent HTTP connections */
-	int request_timeout; /* seconds an HTTP connection may stay idle */
-	bool allow_commands; /* instant commands (login required) */
-	bool allow_writes;   /* SET VAR (login required) */
-	int login_rate_count; /* login/action attempts per client address ... */
-	int login_rate_window; /* ... per this many seconds */
-	int session_timeout;   /* idle seconds before a login expires */
+	size_t nlisten;          /* 0 in the file means the default 127.0.0.1 8008 */
+	int pollfreq;            /* seconds between polls of upsd */
+	int upsd_timeout;        /* seconds for one upsd exchange */
+	int history;             /* seconds of history kept */
+	int history_step;        /* seconds between history samples */
+	int max_connections;     /* concurrent HTTP connections */
+	int request_timeout;     /* seconds an HTTP connection may stay idle */
+	bool allow_commands;     /* instant commands (login required) */
+	bool allow_writes;       /* SET VAR (login required) */
+	int login_rate_count;    /* login/action attempts per client address ... */
+	int login_rate_window;   /* ... per this many seconds */
+	int session_timeout;     /* idle seconds before a login expires */
 	bool allow_plain_remote; /* permit a non-loopback LISTEN without TLS */
 	bool upsd_tls;           /* require STARTTLS to upsd */
 	char upsd_cafile[WEBCONF_PATH_MAX];
@@ -59,8 +59,7 @@ void webconf_defaults(struct webconf *c);
 int webconf_load(const char *path, bool optional, struct webconf *ret, FILE *errs);
 
 /* Parse from memory (for tests and fuzzing); `name` is used in messages. */
-int webconf_parse(const char *name, const char *text, size_t len, struct webconf *ret,
-    FILE *errs);
+int webconf_parse(const char *name, const char *text, size_t len, struct webconf *ret, FILE *errs);
 
 /* Print the effective configuration in upsweb.conf syntax. */
 void webconf_print(const struct webconf *c, FILE *out);

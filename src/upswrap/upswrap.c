@@ -8,6 +8,7 @@
 #include "config.h"
 #include "wrap/wrap.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,16 @@ struct out {
 	const char *name;
 	bool syslog;
 };
+
+/* A caller may start us with fd 0, 1 or 2 closed: the next file opened
+ * (a config file, or one the command opens as root) would take its place. */
+static void
+standard_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			_exit(WRAP_RC_BADCONFIG);
+}
 
 /* The caller: SUDO_UID when sudo ran us, else the real uid. */
 static unsigned long
@@ -68,10 +79,12 @@ help(FILE *f, const char *name)
 		name, name, name);
 }
 
+static unsigned long caller_uid(void);
+
 static int
 usage(const char *name)
 {
-	fprintf(stderr, "%s: No command specified\n", name);
+	fprintf(stderr, "%s: uid=%lu denied: No command specified\n", name, caller_uid());
 	help(stderr, name);
 	return WRAP_RC_NOCOMMAND;
 }
@@ -158,6 +171,7 @@ main(int argc, char **argv)
 	char err[WRAP_MSG_MAX];
 	int rc;
 
+	standard_fds();
 	if (argc == 2 && strcmp(argv[1], "-h") == 0) {
 		help(stdout, o.name);
 		return 0;

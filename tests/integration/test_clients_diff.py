@@ -220,4 +220,4 @@ def test_upsc_json(servers, server):
     if rc == 0:
         assert out == "[\n\n]\n"  # NUT 2.8.5 prints an empty list this way
     else:
-        assert server == "ours" and out == '{"error": "Access denied"}\n'
+        assert server == "ours" and json.loads(out)["error"].startswith("Access denied")

@@ -57,7 +57,7 @@ def make_pki(d, server_names):
 class OurTlsUpsd:
     """Our upsd serving one dummy-ups UPS over STARTTLS on `addr`."""
 
-    def __init__(self, procs, base, peer, run_user, addr, pki, certrequest=0):
+    def __init__(self, procs, base, peer, run_user, addr, pki, certrequest=0, anon_any=True):
         etc = os.path.join(base, "etc-%d" % random.randint(0, 1 << 30))
         os.makedirs(etc)
         os.chmod(etc, 0o755)
@@ -72,7 +72,8 @@ class OurTlsUpsd:
             f.write("LISTEN %s %d\nSTATEPATH %s\nCERTFILE %s\n" % (addr, self.port, peer.dir,
                                                                     bundle))
             # our upsd serves anonymous reads to loopback only by default
-            f.write("ANONYMOUS_READ any\n")
+            if anon_any:
+                f.write("ANONYMOUS_READ any\n")
             if certrequest:
                 f.write("CERTPATH %s\nCERTREQUEST %d\n" % (os.path.join(etc, "ca.pem"),
                                                            certrequest))
@@ -287,3 +288,35 @@ def test_ipv6_literal_and_host_names(procs, base):
     assert (rc, out) == (0, "ups\n"), err
     rc, out, err = ours("upscmd", "-l", "ups@[::1]:%d" % port)
     assert rc == 0 and out.startswith("Instant commands supported on UPS [ups]:"), err
+
+
+def test_reads_with_credentials_off_loopback(procs, base, peer, run_user, netns):
+    """Our upsd refuses anonymous reads from other hosts by default: the
+    read-only clients send configured credentials (file or environment)."""
+    os.makedirs(os.path.join(base, "pki"))
+    pki = make_pki(os.path.join(base, "pki"), [netns.host_ip])
+    srv = OurTlsUpsd(procs, base, peer, run_user, netns.host_ip, pki, anon_any=False)
+    ups = "ups@%s:%d" % (netns.host_ip, srv.port)
+    ca = ["--cafile", os.path.join(pki, "ca.pem")]
+    creds = os.path.join(base, "creds")
+    with open(creds, "w") as f:
+        f.write("username = admin\npassword = secret\n")
+    os.chmod(creds, 0o600)
+    srv.wait_data(*ca, "--credentials", creds, runner=netns.client)
+    rc, out, err = netns.client("upsc", *ca, ups, "ups.mfr")
+    assert rc == 1 and "Access denied" in err, err
+    for prog, args in [("upsc", [ups, "ups.mfr"]), ("upsrw", [ups]), ("upscmd", ["-l", ups])]:
+        rc, out, err = netns.client(prog, *ca, "--credentials", creds, *args)
+        assert rc == 0 and out, (prog, err)
+        assert err == "", (prog, err)
+    r = subprocess.run(["ip", "netns", "exec", netns.name, our_bin("upsc")] + ca + [ups, "ups.mfr"],
+                       capture_output=True, text=True, timeout=30,
+                       env=dict(os.environ, UPSGUARD_USERNAME="admin", UPSGUARD_PASSWORD="secret"))
+    assert (r.returncode, r.stdout) == (0, "Tls\n"), r.stderr
+    # upslog keeps its credentials across reconnects (read before its sandbox)
+    log = os.path.join(base, "netns.log")
+    procs.start(["ip", "netns", "exec", netns.name, our_bin("upslog"), "-F", "-i", "1"] + ca +
+                ["--credentials", creds, "-s", ups, "-l", log, "-f", "[%VAR ups.mfr%]"],
+                name="upslog-netns")
+    wait_for(lambda: os.path.exists(log) and open(log).read().count("[Tls]") >= 2, 15,
+             what="upslog lines with data")

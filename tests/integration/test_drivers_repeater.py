@@ -239,3 +239,53 @@ def test_starttls_credentials_and_sandbox(procs, tmpd, run_user):
                        capture_output=True, text=True, timeout=30)
     assert r.returncode != 0
     assert "upstream" in r.stderr and "src@127.0.0.1" in r.stderr
+
+
+def test_metadata_mirrored(procs, tmpd):
+    """Enumerations, ranges, types and commands of the upstream UPS appear
+    on the repeater (NUT's repeater copies values only), and an upstream
+    command that fails reports FAILED."""
+    from upsd_helpers import FakeDriver
+    src = subdir(tmpd, "src")
+    fake = FakeDriver(os.path.join(src, "dummy-ups-src"))
+    fake.var("ups.status", "OL")
+    fake.var("input.sensitivity", "medium", flags=("RW", "STRING"), aux=8,
+             enums=("low", "medium", "high"))
+    fake.var("ups.delay.shutdown", "20", flags=("RW", "NUMBER"), ranges=((0, 60), (120, 180)))
+    fake.var("battery.charge", "100", flags=("NUMBER",))
+    fake.cmds = ["beeper.enable", "fail.now", "driver.reload"]
+    fake.start()
+    try:
+        top = our_upsd(procs, src, {"src": {"driver": "dummy-ups", "port": "none"}})
+        wait_for_ups(top, "src")
+        rep_dir, keys, _ = repeater(procs, tmpd, "src@127.0.0.1:%d" % top)
+        bottom = our_upsd(procs, rep_dir, {"rep": keys})
+        wait_for_ups(bottom, "rep")
+        s = Session(bottom)
+        def enums():
+            return s.list_("ENUM rep input.sensitivity")
+        wait_for(lambda: len(enums()) == 3, what="enumerations on the repeater")
+        assert [l.split('"')[1] for l in enums()] == ["low", "medium", "high"]
+        assert [l.split(" ", 3)[3] for l in s.list_("RANGE rep ups.delay.shutdown")] == [
+            '"0" "60"', '"120" "180"']
+        assert s.request("GET TYPE rep input.sensitivity").split()[3:] == [
+            "RW", "ENUM", "STRING:8"]
+        assert "RANGE" in s.request("GET TYPE rep ups.delay.shutdown")
+        assert "RW" not in s.request("GET TYPE rep battery.charge")
+        cmds = [l.split()[2] for l in s.list_("CMD rep")]
+        assert "beeper.enable" in cmds and "fail.now" in cmds
+        # the upstream driver's own driver.* commands are not mirrored
+        assert all(not c.startswith("driver.") or c in (
+            "driver.reload", "driver.reload-or-error", "driver.reload-or-exit",
+            "driver.exit") for c in cmds)
+        s.close()
+        assert tracked(bottom, "rep", "INSTCMD rep fail.now") == "ERR FAILED"
+        assert tracked(bottom, "rep", "INSTCMD rep beeper.enable") == "SUCCESS"
+        assert any(w[:2] == ["INSTCMD", "beeper.enable"] for w in fake.received)
+        # a value outside the enumeration is refused before it travels
+        s = Session(bottom)
+        assert s.request("USERNAME admin") == "OK" and s.request("PASSWORD secret") == "OK"
+        assert s.request("SET VAR rep input.sensitivity extreme").startswith("ERR")
+        s.close()
+    finally:
+        fake.stop()

@@ -98,6 +98,15 @@ def test_dump_order_and_flags(procs, workdir):
     s.send("LOGOUT")
     assert s.line() == "OK Goodbye"
     assert s.closed()
+    # a second driver for the same UPS refuses to take the live socket
+    r = subprocess.run([our_bin("dummy-ups"), "-a", "u", "-F", "-u", "root"],
+                       env=dict(os.environ, NUT_CONFPATH=str(workdir),
+                                NUT_STATEPATH=str(workdir)),
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode != 0 and "another driver" in r.stderr
+    s = DriverSocket(path)
+    s.send("PING")
+    assert s.line() == "PONG"
 
 
 def test_broadcast_tracking_several_clients(procs, workdir):
@@ -318,3 +327,34 @@ def test_drops_to_run_user(procs, pubdir, run_user):
     assert st.st_uid == uid
     s = DriverSocket(path)
     assert values(s.dump())["ups.id"] == "first"
+
+
+def test_reload_and_secrets(procs, workdir):
+    sections = {"r": {"driver": "dummy-ups", "port": "u.dev", "override.ups.id": "one",
+                      "password": "hunter2", "username": "mon"}}
+    p, path = start(procs, workdir, "r", sections)
+    s = DriverSocket(path)
+    v = values(s.dump())
+    assert v["ups.id"] == "one"
+    # a repeater-style password is never published
+    assert "hunter2" not in " ".join(v.values())
+    assert v["driver.parameter.username"] == "mon"
+    # driver.reload applies a changed override
+    sections["r"]["override.ups.id"] = "two"
+    write_ups_conf(os.path.join(str(workdir), "ups.conf"), sections)
+    s.send("INSTCMD driver.reload TRACKING r1")
+    lines = s.until(lambda l: l.startswith("TRACKING"))
+    assert lines[-1] == "TRACKING r1 0" and 'SETINFO ups.id "two"' in lines
+    # a port change needs a restart: reload-or-error says so
+    sections["r"]["port"] = "other.dev"
+    write_ups_conf(os.path.join(str(workdir), "ups.conf"), sections)
+    s.send("INSTCMD driver.reload-or-error TRACKING r2")
+    assert s.until(lambda l: l.startswith("TRACKING"))[-1] == "TRACKING r2 3"
+    # a broken ups.conf is refused, the driver keeps running
+    with open(os.path.join(str(workdir), "ups.conf"), "w") as f:
+        f.write("[r\n  driver = \n")
+    s.send("INSTCMD driver.reload TRACKING r3")
+    assert s.until(lambda l: l.startswith("TRACKING"))[-1] == "TRACKING r3 3"
+    s.send("PING")
+    assert s.line() == "PONG"
+    assert p.alive()

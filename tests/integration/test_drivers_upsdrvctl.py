@@ -167,3 +167,16 @@ def test_as_unprivileged_caller(ctldir, run_user):
     r = subprocess.run([our_bin("upsdrvctl"), "stop"], capture_output=True, text=True,
                        timeout=30, env=env, preexec_fn=demote)
     assert r.returncode == 0, r.stderr
+
+
+def test_sdcommands(ctldir, run_user):
+    name, uid, gid = run_user
+    write_ups_conf(os.path.join(ctldir, "ups.conf"), {
+        "s": {"driver": "dummy-ups", "port": "u.dev", "sdcommands": "no.such.cmd,load.off"},
+        "f": {"driver": "dummy-ups", "port": "u.dev", "sdcommands": "no.such.cmd"},
+    }, glob="user = %s\n" % name)
+    r = ctl(ctldir, "shutdown", "s")
+    assert r.returncode == 0, r.stderr
+    assert "no.such.cmd: not handled" in r.stderr and "load.off: done" in r.stderr
+    r = ctl(ctldir, "shutdown", "f")
+    assert r.returncode != 0 and "not powered off" in r.stderr

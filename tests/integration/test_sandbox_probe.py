@@ -160,6 +160,21 @@ def test_probe_exec_allowed_only_for_listed_programs(hook, procs, run_user):
     assert_denied(conn, "ptrace")
 
 
+def test_nested_apply(hook, procs, run_user):
+    """A confined process can confine itself further (upssched started by
+    upsmon [notify] does): the outer probe spawns an inner one, which
+    applies its own, stricter manifest and exits 0."""
+    require_root()
+    probe = os.path.realpath(our_bin("sandbox-probe"))
+    # /proc: a sanitizer-built child reads /proc/self/maps when it starts
+    p, conn = start_probe(procs, hook, "-s", "exec", "-x", probe, "-r", "/proc")
+    assert conn.ask("spawn %s" % probe) == "OK exit 0"
+    wait_for(lambda: p.output().count("sandbox: uid") == 2, what="the inner report")
+    inner = p.output().strip().splitlines()[-1]
+    assert "uid %d" % run_user[1] in inner and "seccomp kill" in inner, inner
+    assert "landlock ABI" in inner and "fs on" in inner, inner
+
+
 def test_probe_chroot(opendir, hook, procs, run_user):
     workdir = opendir
     require_root()

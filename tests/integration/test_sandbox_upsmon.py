@@ -77,12 +77,40 @@ def test_upsmon_notify_forbidden_and_allowed(menv, hook, procs, workdir, run_use
     assert_denied(conn, "open /etc/shadow")
     assert_denied(conn, "ptrace")
     assert conn.ask("ping") is not None, "[notify] died"
+    # what NOTIFYCMD runs inherits the confinement (a shell script using coreutils)
+    import socket
+    log = os.path.join(menv.pub, "child.log")
+    script = os.path.join(menv.base, "child.sh")
+    with socket.socket() as lst:
+        lst.bind(("127.0.0.1", 0))
+        lst.listen(1)
+        lst.setblocking(False)
+        with open(script, "w") as f:
+            f.write(CMDSCRIPT.format(log=log, port=lst.getsockname()[1]))
+        os.chmod(script, 0o755)
+        assert conn.ask("spawn %s" % script) == "OK exit 0"
+        text = open(log).read()
+        assert "shadow-denied" in text and "tcp-denied" in text, text
+        assert "NoNewPrivs: 1" in text and "Seccomp: 2" in text, text
+        with pytest.raises(BlockingIOError):
+            lst.accept()
 
 
-def write_upssched_conf(menv, script_log):
+# CMDSCRIPT, run by the timer process, inherits its confinement: it records
+# its argument, whether /etc/shadow could be read and whether a TCP
+# connection to a local listener could be made.
+CMDSCRIPT = """#!/bin/bash
+echo "$1" >> {log}
+if cat /etc/shadow > /dev/null 2>&1; then echo shadow-read >> {log}; else echo shadow-denied >> {log}; fi
+if (exec 3<>/dev/tcp/127.0.0.1/{port}) 2>/dev/null; then echo tcp-ok >> {log}; else echo tcp-denied >> {log}; fi
+grep -E '^(NoNewPrivs|Seccomp|CapBnd|Uid):' /proc/self/status | tr -s '\t' ' ' >> {log}
+"""
+
+
+def write_upssched_conf(menv, script_log, port=1):
     script = os.path.join(menv.base, "cmdscript.sh")
     with open(script, "w") as f:
-        f.write("#!/bin/sh\necho \"$1\" >> %s\n" % script_log)
+        f.write(CMDSCRIPT.format(log=script_log, port=port))
     os.chmod(script, 0o755)
     with open(os.path.join(menv.confdir, "upssched.conf"), "w") as f:
         f.write("CMDSCRIPT %s\nPIPEFN %s/upssched.pipe\nLOCKFN %s/upssched.lock\n"
@@ -116,8 +144,13 @@ def find_timer(exe, exclude=()):
 
 def test_upssched_timer_confined(menv, procs, run_user):
     require_root()
+    import socket
     log = os.path.join(menv.pub, "cmdscript.log")
-    write_upssched_conf(menv, log)
+    lst = socket.socket()
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(1)
+    lst.setblocking(False)
+    write_upssched_conf(menv, log, lst.getsockname()[1])
     exe = os.path.realpath(our_bin("upssched"))
     before = set(find_timer(exe))
     env = dict(os.environ, **menv.env)
@@ -130,11 +163,23 @@ def test_upssched_timer_confined(menv, procs, run_user):
         for pid in timers:
             assert_confined(pid, "upssched timer")
         # the sandboxed timer still works: the 2 s timer runs CMDSCRIPT
-        wait_for(lambda: os.path.exists(log) and "onbatt" in open(log).read(), 10,
+        wait_for(lambda: os.path.exists(log) and "Uid:" in open(log).read(), 10,
                  what="CMDSCRIPT run by the sandboxed timer")
+        text = open(log).read()
+        assert "onbatt" in text
+        # its child is as confined as the timer: no network, no secrets, no way back
+        assert "shadow-denied" in text and "tcp-denied" in text, text
+        assert "NoNewPrivs: 1" in text and "Seccomp: 2" in text, text
+        assert "CapBnd: 0000000000000000" in text, text
+        try:
+            lst.accept()
+            raise AssertionError("the timer's CMDSCRIPT reached a TCP listener")
+        except BlockingIOError:
+            pass
         for pid in timers:
             assert_confined(pid, "upssched timer")
     finally:
+        lst.close()
         for pid in timers:
             try:
                 os.kill(pid, 15)

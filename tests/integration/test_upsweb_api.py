@@ -300,3 +300,34 @@ def test_localhost_name_reaches_an_ipv4_only_upsd(procs, workdir):
     d = web.wait_json("/api/v1/ups", lambda d: d["ups"][0]["reachable"], timeout=10)
     assert d["ups"][0]["id"] == "acme@localhost:%d" % nut.port
     assert d["ups"][0]["summary"]["battery.charge"] == 97
+
+
+def test_methods_and_odd_queries(procs, workdir):
+    from conftest import free_port
+    web = Upsweb(procs, workdir, [("ghost@127.0.0.1:%d" % free_port(), "x")]).start()
+    status, headers, body = web.request("HEAD", "/metrics")
+    assert status == 200 and body == b""
+    assert headers["x-content-type-options"] == "nosniff"
+    for method in ("POST", "PUT", "DELETE", "OPTIONS", "PATCH"):
+        status, headers, _ = web.request(method, "/api/v1/ups")
+        assert status == 405, method
+        assert headers["allow"] == "GET, HEAD"
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    for q in ("since=abc", "since=-5", "since=99999999999999999999", "since=1&since=2",
+              "%zz", "since"):
+        status, _, body = web.get("/api/v1/ups/ghost/history?" + q)
+        assert status == 200, q
+        assert b'"points":[' in body
+    status, _, _ = web.get("/api/v1/ups/ghost%00/history")
+    assert status == 400
+    assert web.proc.alive()
+
+
+def test_alarm_text_is_shown(procs, workdir):
+    eaton = os.path.join(DDL_DIR, "Eaton__5PX_2000__usbhid-ups__2.7.4__01.dev")
+    nut = NutPeer(procs, workdir, {"eaton": (eaton, "Eaton")}).start()
+    web = Upsweb(procs, workdir, [(nut.addr("eaton"), "Eaton 5PX")]).start()
+    web.wait_json("/api/v1/ups", lambda d: d["ups"][0]["reachable"])
+    page = web.get("/")[2].decode()
+    assert '<p class="alarm" data-field="ups.alarm">Replace battery!</p>' in page
+    assert 'class="card sev-warn"' in page

@@ -170,3 +170,37 @@ def test_thousands_of_connections_stay_bounded(web):
     # Once the flood is gone (idle ones time out), everyone is served again.
     wait_for(lambda: alive(web), 20, interval=0.5, what="upsweb serving after the flood")
     assert web.proc.alive()
+
+
+def test_dribbling_clients_hit_the_request_deadline(web):
+    """A client sending one header byte at a time resets evhttp's idle
+    timeout forever; upsweb cuts it after 2 x REQUEST_TIMEOUT (6 s here)."""
+    s = socket.create_connection(("127.0.0.1", web.port), timeout=2)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+    t0 = time.monotonic()
+    closed_after = None
+    while time.monotonic() - t0 < 15:
+        try:
+            s.sendall(b"a")
+            s.settimeout(1.0)
+            data = s.recv(100)
+            if data == b"" or data.startswith(b"HTTP/1.1 4"):
+                closed_after = time.monotonic() - t0
+                break
+        except socket.timeout:
+            continue
+        except OSError:
+            closed_after = time.monotonic() - t0
+            break
+    s.close()
+    assert closed_after is not None, "the dribbling client was never dropped"
+    assert 4 < closed_after < 10, closed_after
+    # Normal keep-alive clients are not affected by it.
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", web.port, timeout=5)
+    for _ in range(3):
+        c.request("GET", "/healthz")
+        assert c.getresponse().read().startswith(b"ok")
+        time.sleep(1)
+    c.close()
+    assert alive(web)

@@ -276,3 +276,17 @@ def test_rlimit_nofile_and_no_inherited_fds(workdir):
     lines = r.stdout.split()
     assert lines[0] == "77", r.stdout
     assert "9" not in lines[1:], "fd 9 leaked into the command: %s" % r.stdout
+
+
+def test_closed_standard_fds_are_reopened(workdir):
+    """Started with stdout closed, the command's fd 1 is /dev/null, not a
+    file upswrap (or the command, as root) opened."""
+    require_root()
+    root = str(workdir)
+    conf = make_tree(root, {"s.filters": "[Filters]\nsh: RegExpFilter, /bin/sh, root, sh, -c, "
+                                         "x=.*\n"})
+    upswrap = install_upswrap(root)
+    r = subprocess.run(["/bin/sh", "-c", 'exec "$0" "$1" sh -c "x=\\$(readlink /proc/\\$\\$/fd/1); echo \\$x >&2" >&-',
+                        upswrap, conf], stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.decode().splitlines()[-1] == "/dev/null", r.stderr

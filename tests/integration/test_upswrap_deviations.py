@@ -59,6 +59,9 @@ def test_ip_batch_option_refused(workdir):
     for opt in ("-b", "-batch", "--batch", "-ba"):
         ours, theirs = both(workdir, f, ["ip", opt, "/dev/null"])
         assert theirs[0] == 0 and ours[0] == 99, (opt, ours, theirs)
+    # after an option that takes an argument
+    ours, theirs = both(workdir, f, ["ip", "-n", "upswrap-no-ns", "-b", "/dev/null"])
+    assert theirs[0] not in (96, 97, 98, 99) and ours[0] == 99, (ours, theirs)
     ours, theirs = both(workdir, f, ["ip", "-br", "link", "show", "lo"])
     assert ours[0] == theirs[0] == 0
 

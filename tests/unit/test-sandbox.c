@@ -83,6 +83,10 @@ test_allows(void **state)
 	assert_true(sandbox_sys_allows(SANDBOX_SYS_UNIX_SERVER, "bind"));
 	assert_true(sandbox_sys_allows(SANDBOX_SYS_EXEC, "execve"));
 	assert_true(sandbox_sys_allows(SANDBOX_SYS_EXEC, "wait4")); /* via spawn */
+	/* what shells and coreutils run by NOTIFYCMD need (tr died of fadvise64) */
+	assert_true(sandbox_sys_allows(SANDBOX_SYS_EXEC, "fadvise64"));
+	assert_true(sandbox_sys_allows(SANDBOX_SYS_EXEC, "chdir"));
+	assert_false(sandbox_sys_allows(SANDBOX_SYS_NET_SERVER, "chdir"));
 	assert_false(sandbox_sys_allows(SANDBOX_SYS_SPAWN, "execve"));
 	assert_true(sandbox_sys_allows(SANDBOX_SYS_FILE_WRITE, "renameat2"));
 	assert_false(sandbox_sys_allows(0, "unlink"));

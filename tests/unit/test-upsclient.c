@@ -517,6 +517,8 @@ test_session(void **state)
 		{"GET NUMLOGINS ups", "NUMLOGINS ups 3\n", 0, 0},
 		{"GET TYPE ups v", "TYPE ups v RW ENUM STRING:16\n", 0, 0},
 		{"FSD ups", "OK FSD-SET\n", 0, 0},
+		{"LOGIN ups", "ERR ACCESS-DENIED \"SSL trust failed\"\n", 0, 0},
+		{"LOGIN ups", "ERR BRAND-NEW-WORD\n", 0, 0},
 		{0},
 	};
 	struct fake f = fake_start(steps);
@@ -552,6 +554,12 @@ test_session(void **state)
 	assert_int_equal(ty.strlen_max, 16);
 	assert_string_equal(ty.raw, "RW ENUM STRING:16");
 	assert_int_equal(ucl_fsd(c, "ups"), 0);
+	/* the server's explanation after the ERR word is kept */
+	assert_int_equal(ucl_login(c, "ups"), UCL_E_ACCESS_DENIED);
+	assert_string_equal(ucl_errmsg(c), "Access denied (SSL trust failed)");
+	assert_string_equal(ucl_last_reply(c), "ERR ACCESS-DENIED \"SSL trust failed\"");
+	assert_int_equal(ucl_login(c, "ups"), UCL_E_SERVER_UNKNOWN);
+	assert_string_equal(ucl_errmsg(c), "Unknown error: server said ERR BRAND-NEW-WORD");
 	/* request words that cannot travel are refused before sending */
 	assert_int_equal(ucl_set_var(c, "ups", "ups.id", "line\nbreak", id), UCL_E_BADARG);
 	ucl_close(c);
@@ -632,6 +640,6 @@ main(void)
 		cmocka_unit_test(test_session),          cmocka_unit_test(test_starttls_refused),
 		cmocka_unit_test(test_starttls_injection), cmocka_unit_test(test_connect_errors),
 	};
-	signal(SIGPIPE, SIG_IGN);
+	/* no SIG_IGN for SIGPIPE: the library must not raise it */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

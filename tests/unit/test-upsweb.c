@@ -66,10 +66,10 @@ conf_values_and_errors(void **state)
 	char err[2048] = "";
 
 	assert_int_equal(parse("LISTEN 127.0.0.1 9000\nLISTEN ::1\n# comment\nPOLLFREQ 2\n"
-			       "ALLOW_WRITES yes\nLOGIN_RATE 3 30\nCERTFILE \"/a b/c.pem\"\n"
-			       "KEYFILE /k.pem\n",
-			     &c, err, sizeof(err)),
-	    0);
+	                       "ALLOW_WRITES yes\nLOGIN_RATE 3 30\nCERTFILE \"/a b/c.pem\"\n"
+	                       "KEYFILE /k.pem\n",
+	                       &c, err, sizeof(err)),
+	                 0);
 	assert_int_equal(c.nlisten, 2);
 	assert_int_equal(c.listen[0].port, 9000);
 	assert_string_equal(c.listen[1].addr, "::1");
@@ -81,8 +81,8 @@ conf_values_and_errors(void **state)
 
 	memset(err, 0, sizeof(err));
 	assert_int_equal(parse("POLLFREQ 0\nBOGUS 1\nLISTEN 127.0.0.1 70000\nALLOW_WRITES maybe\n",
-			     &c, err, sizeof(err)),
-	    -EINVAL);
+	                       &c, err, sizeof(err)),
+	                 -EINVAL);
 	assert_non_null(strstr(err, "t.conf:1: POLLFREQ"));
 	assert_non_null(strstr(err, "t.conf:2: unknown directive BOGUS"));
 	assert_non_null(strstr(err, "t.conf:3: LISTEN"));
@@ -91,9 +91,8 @@ conf_values_and_errors(void **state)
 	memset(err, 0, sizeof(err));
 	assert_int_equal(parse("LISTEN 0.0.0.0 80\n", &c, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "not loopback"));
-	assert_int_equal(parse("LISTEN 0.0.0.0 80\nALLOW_PLAINTEXT_REMOTE yes\n", &c, err,
-			     sizeof(err)),
-	    0);
+	assert_int_equal(
+	    parse("LISTEN 0.0.0.0 80\nALLOW_PLAINTEXT_REMOTE yes\n", &c, err, sizeof(err)), 0);
 	memset(err, 0, sizeof(err));
 	assert_int_equal(parse("CERTFILE /x\n", &c, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "go together"));
@@ -110,7 +109,7 @@ conf_listen_bound(void **state)
 
 	for (int i = 0; i <= WEBCONF_MAX_LISTEN; i++)
 		snprintf(text + strlen(text), sizeof(text) - strlen(text), "LISTEN 127.0.0.%d\n",
-		    i + 1);
+		         i + 1);
 	assert_int_equal(parse(text, &c, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "too many LISTEN"));
 	(void)state;
@@ -123,9 +122,9 @@ conf_print_roundtrip(void **state)
 	char err[512] = "", out1[4096] = "", out2[4096] = "";
 
 	assert_int_equal(parse("LISTEN 127.0.0.1 81\nLISTEN ::1 82\nALLOW_COMMANDS on\n"
-			       "UPSD_CAFILE \"/etc/my ca.pem\"\nSESSION_TIMEOUT 120\n",
-			     &a, err, sizeof(err)),
-	    0);
+	                       "UPSD_CAFILE \"/etc/my ca.pem\"\nSESSION_TIMEOUT 120\n",
+	                       &a, err, sizeof(err)),
+	                 0);
 	FILE *f = fmemopen(out1, sizeof(out1), "w");
 	webconf_print(&a, f);
 	fclose(f);
@@ -145,10 +144,9 @@ model_status(void **state)
 {
 	char buf[256];
 
-	assert_string_equal(model_status_words("OL CHRG", buf, sizeof(buf)),
-	    "On line, Charging");
+	assert_string_equal(model_status_words("OL CHRG", buf, sizeof(buf)), "On line, Charging");
 	assert_string_equal(model_status_words("  OB  LB XYZ", buf, sizeof(buf)),
-	    "On battery, Low battery, XYZ");
+	                    "On battery, Low battery, XYZ");
 	assert_string_equal(model_status_words("", buf, sizeof(buf)), "");
 	/* Truncation never overruns and ends on a whole word. */
 	assert_string_equal(model_status_words("OL CHRG", buf, 10), "On line");
@@ -177,8 +175,8 @@ fill(struct model_snap *s, const char *status, const char *charge)
 	assert_int_equal(model_snap_add_var(s, "ups.status", status, NULL, NULL), 0);
 	if (charge)
 		assert_int_equal(model_snap_add_var(s, "battery.charge", charge,
-				     "Battery charge (percent of full)", "NUMBER"),
-		    0);
+		                                    "Battery charge (percent of full)", "NUMBER"),
+		                 0);
 	model_snap_sort(s);
 }
 
@@ -203,7 +201,7 @@ model_history_and_changes(void **state)
 	for (size_t i = 0; i < h->len; i++)
 		assert_int_equal(model_hist_at(h, i)->t, 1000 + 50 + 10 * (int64_t)i);
 	assert_true(isnan(model_hist_at(h, 1)->v[MODEL_S_CHARGE]) ||
-		    isnan(model_hist_at(h, 0)->v[MODEL_S_CHARGE]));
+	            isnan(model_hist_at(h, 0)->v[MODEL_S_CHARGE]));
 	assert_true(isnan(model_hist_at(h, 0)->v[MODEL_S_LOAD]));
 	assert_int_equal(m.ups[0].status_since, 1050);
 	assert_string_equal(m.ups[0].status, "OB");
@@ -267,7 +265,8 @@ render_escapes(void **state)
 
 	render_html_escape(b, "<script>alert('x')</script> & \"q\"");
 	s = drain(b);
-	assert_string_equal(s, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;");
+	assert_string_equal(s,
+	                    "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;");
 	free(s);
 	render_json_string(b, "a\"b\\c\n\x01</script>\x7f");
 	s = drain(b);
@@ -319,11 +318,11 @@ render_metrics_text(void **state)
 	assert_int_equal(render_metrics(b, m, &c), 0);
 	char *t = drain(b);
 	assert_non_null(strstr(t, "network_ups_tools_battery_charge{ups=\"a\\\"b\",server="
-				  "\"localhost:3493\"} 95\n"));
+	                          "\"localhost:3493\"} 95\n"));
 	assert_non_null(strstr(t, "# HELP network_ups_tools_battery_charge Battery charge\\n"
-				  "newline (battery.charge)\n"));
+	                          "newline (battery.charge)\n"));
 	assert_non_null(strstr(t, "network_ups_tools_ups_load{ups=\"a\\\"b\",server="
-				  "\"localhost:3493\"} 12.5\n"));
+	                          "\"localhost:3493\"} 12.5\n"));
 	assert_null(strstr(t, "} 13\n"));
 	assert_non_null(strstr(t, "network_ups_tools_ups_beeper_status{"));
 	assert_non_null(strstr(t, "network_ups_tools_device_count_value{"));
@@ -331,7 +330,7 @@ render_metrics_text(void **state)
 	assert_non_null(strstr(t, "network_ups_tools_ups_status{flag=\"TRIM\",ups=\"a\\\"b\""));
 	assert_non_null(strstr(t, "network_ups_tools_ups_status{flag=\"ODD\",ups=\"a\\\"b\""));
 	assert_non_null(strstr(t, "network_ups_tools_ups_status{flag=\"SD\",ups=\"a\\\"b\","
-				  "server=\"localhost:3493\"} 0\n"));
+	                          "server=\"localhost:3493\"} 0\n"));
 	assert_non_null(strstr(t, "model=\"<M\\\"x>\""));
 	/* One TYPE line per family; the unreachable UPS exports only up=0. */
 	const char *p = strstr(t, "# TYPE network_ups_tools_ups_status gauge");
@@ -408,16 +407,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(conf_defaults),
-	    cmocka_unit_test(conf_values_and_errors),
-	    cmocka_unit_test(conf_listen_bound),
-	    cmocka_unit_test(conf_print_roundtrip),
-	    cmocka_unit_test(model_status),
-	    cmocka_unit_test(model_history_and_changes),
-	    cmocka_unit_test(model_bounds),
-	    cmocka_unit_test(render_escapes),
-	    cmocka_unit_test(render_metrics_text),
-	    cmocka_unit_test(render_pages_escape),
+	    cmocka_unit_test(conf_defaults),       cmocka_unit_test(conf_values_and_errors),
+	    cmocka_unit_test(conf_listen_bound),   cmocka_unit_test(conf_print_roundtrip),
+	    cmocka_unit_test(model_status),        cmocka_unit_test(model_history_and_changes),
+	    cmocka_unit_test(model_bounds),        cmocka_unit_test(render_escapes),
+	    cmocka_unit_test(render_metrics_text), cmocka_unit_test(render_pages_escape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

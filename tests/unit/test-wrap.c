@@ -312,6 +312,8 @@ test_decide_classes(void **state)
 	assert_int_equal(rc_of(ctx, "ip net e ns sh"), WRAP_RC_UNAUTHORIZED);
 	assert_int_equal(rc_of(ctx, "ip netns ex ns sh"), WRAP_RC_UNAUTHORIZED);
 	assert_int_equal(rc_of(ctx, "ip -b /tmp/x"), WRAP_RC_UNAUTHORIZED);
+	assert_int_equal(rc_of(ctx, "ip -n ns --batch /tmp/x"), WRAP_RC_UNAUTHORIZED);
+	assert_int_equal(rc_of(ctx, "ip -br link"), 0);
 	assert_int_equal(rc_of(ctx, "cat /etc/hostname"), 0);
 	assert_int_equal(rc_of(ctx, "cat /etc/shadow"), WRAP_RC_UNAUTHORIZED);
 	assert_int_equal(rc_of(ctx, "nice -n 5 true"), 0);

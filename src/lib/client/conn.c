@@ -12,6 +12,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -70,7 +71,8 @@ ucl__fail(struct ucl_conn *c, int err, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(detail, sizeof(detail), fmt, ap);
 		va_end(ap);
-		fmt_msg(c->errmsg, sizeof(c->errmsg), "%s: %s", base, detail);
+		fmt_msg(c->errmsg, sizeof(c->errmsg), detail[0] == '(' ? "%s %s" : "%s: %s", base,
+		        detail);
 	} else {
 		snprintf(c->errmsg, sizeof(c->errmsg), "%s", base);
 	}
@@ -92,6 +94,38 @@ int64_t
 ucl__deadline(const struct ucl_conn *c)
 {
 	return now_ms() + c->timeout_ms;
+}
+
+/*
+ * OpenSSL writes with write(2), which raises SIGPIPE when the server has
+ * gone.  Around every TLS call SIGPIPE is blocked for this thread and a
+ * SIGPIPE it caused is consumed, so callers need not ignore SIGPIPE
+ * process-wide (plain sockets use MSG_NOSIGNAL).
+ */
+static void
+sigpipe_block(sigset_t *old)
+{
+	sigset_t s;
+
+	sigemptyset(&s);
+	sigaddset(&s, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &s, old);
+}
+
+static void
+sigpipe_restore(const sigset_t *old)
+{
+	sigset_t pending, s;
+	struct timespec zero = {0, 0};
+
+	if (!sigismember(old, SIGPIPE) && sigpending(&pending) == 0 &&
+	    sigismember(&pending, SIGPIPE)) {
+		sigemptyset(&s);
+		sigaddset(&s, SIGPIPE);
+		while (sigtimedwait(&s, NULL, &zero) < 0 && errno == EINTR)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
 /* Wait for events on the socket until the deadline. */
@@ -147,8 +181,12 @@ fill(struct ucl_conn *c, int64_t deadline)
 		int r;
 		if (c->ssl) {
 			size_t got = 0;
+			sigset_t old;
 			errno = 0;
-			if (SSL_read_ex(c->ssl, c->rbuf, sizeof(c->rbuf), &got) == 1) {
+			sigpipe_block(&old);
+			int ok = SSL_read_ex(c->ssl, c->rbuf, sizeof(c->rbuf), &got);
+			sigpipe_restore(&old);
+			if (ok == 1) {
 				c->rlen = got;
 				c->roff = 0;
 				return 0;
@@ -183,8 +221,12 @@ write_all(struct ucl_conn *c, const char *buf, size_t len, int64_t deadline)
 		int r;
 		if (c->ssl) {
 			size_t put = 0;
+			sigset_t old;
 			errno = 0;
-			if (SSL_write_ex(c->ssl, buf, len, &put) == 1) {
+			sigpipe_block(&old);
+			int ok = SSL_write_ex(c->ssl, buf, len, &put);
+			sigpipe_restore(&old);
+			if (ok == 1) {
 				buf += put;
 				len -= put;
 				continue;
@@ -433,7 +475,10 @@ tls_handshake(struct ucl_conn *c, const struct ucl_options *o, int64_t deadline)
 			return tls_fail(c, "cannot set the host name to verify");
 	}
 	for (;;) {
+		sigset_t old;
+		sigpipe_block(&old);
 		int r = SSL_connect(c->ssl);
+		sigpipe_restore(&old);
 		if (r == 1)
 			return 0;
 		int e = SSL_get_error(c->ssl, r);
@@ -616,8 +661,12 @@ ucl_close(struct ucl_conn *c)
 		int64_t deadline = ucl__deadline(c);
 		if (ucl__send_words(c, q, 1, deadline) == 0)
 			(void)ucl__read_line(c, line, &len, deadline);
-		if (c->ssl && !c->broken)
+		if (c->ssl && !c->broken) {
+			sigset_t old;
+			sigpipe_block(&old);
 			(void)SSL_shutdown(c->ssl);
+			sigpipe_restore(&old);
+		}
 	}
 	ucl_abort(c);
 }

@@ -17,9 +17,20 @@
 static int
 server_error(struct ucl_conn *c, int err, const struct ucl_words *ans)
 {
+	char extra[UCL_ERRMSG_MAX];
+	size_t len = 0;
+
 	if (err == UCL_E_SERVER_UNKNOWN)
 		return ucl__fail(c, err, "server said ERR %s", ans->n > 1 ? ans->w[1] : "");
-	return ucl__fail(c, err, NULL);
+	if (ans->n <= 2)
+		return ucl__fail(c, err, NULL);
+	/* words after the ERR word are the server's explanation (upsguard's
+	 * upsd and newer NUT send one): keep it, in parentheses */
+	extra[0] = '\0';
+	for (size_t i = 2; i < ans->n && len + 1 < sizeof(extra); i++)
+		len += (size_t)snprintf(extra + len, sizeof(extra) - len, "%s%s", i > 2 ? " " : "",
+		                        ans->w[i]);
+	return ucl__fail(c, err, "(%s)", extra);
 }
 
 /* Send words, read one reply line; an ERR reply becomes its code. */

@@ -22,9 +22,10 @@
  * is out of sync and marked broken: every later call fails with
  * UCL_E_BROKEN.  Server ERR replies leave it usable.
  *
- * The library neither logs nor exits and keeps no global state.  Writing to
- * a closed TLS connection can raise SIGPIPE: programs using TLS should
- * ignore SIGPIPE (ucl_ignore_sigpipe()).
+ * The library neither logs nor exits and keeps no global state.  It never
+ * raises SIGPIPE: plain sockets are written with MSG_NOSIGNAL and around
+ * TLS calls SIGPIPE is blocked for the calling thread and any SIGPIPE it
+ * caused is consumed (a SIGPIPE already pending then is consumed too).
  */
 #ifndef UPSGUARD_UPSCLIENT_H
 #define UPSGUARD_UPSCLIENT_H
@@ -210,7 +211,8 @@ int ucl_fd(const struct ucl_conn *c);
 /* Change the per-exchange timeout (ms, > 0). */
 void ucl_set_timeout(struct ucl_conn *c, int timeout_ms);
 
-/* Ignore SIGPIPE in this process (see above).  Returns 0 or -errno. */
+/* Ignore SIGPIPE in this process (not needed by the library itself, see
+ * above; for programs that want it anyway).  Returns 0 or -errno. */
 int ucl_ignore_sigpipe(void);
 
 /* ---- requests ---------------------------------------------------------- */

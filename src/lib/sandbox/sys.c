@@ -38,7 +38,9 @@ static const char *const sys_base[] = {
     "prlimit64", "getrlimit", "getrusage", "sysinfo", "times", "prctl", "arch_prctl",
     "membarrier", "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg",
     "shutdown", "getsockopt", "setsockopt", "getsockname", "getpeername", "connect", "flock",
-    "fsync", "fdatasync", "ftruncate", NULL};
+    "fsync", "fdatasync", "ftruncate", "fadvise64", "capget",
+    /* a confined process may confine itself further (upssched run by [notify]) */
+    "seccomp", "landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self", NULL};
 
 static const char *const sys_event[] = {"epoll_create", "epoll_create1", "epoll_ctl",
     "epoll_wait", "epoll_pwait", "epoll_pwait2", "eventfd", "eventfd2", "timerfd_create",
@@ -54,7 +56,11 @@ static const char *const sys_file_write[] = {"rename", "renameat", "renameat2", 
 static const char *const sys_spawn[] = {"fork", "vfork", "clone", "clone3", "wait4",
     "waitid", "setsid", "setpgid", "socketpair", NULL};
 
-static const char *const sys_exec[] = {"execve", "execveat", NULL};
+/* Programs run by NOTIFYCMD/CMDSCRIPT inherit the filter: shells and coreutils need these. */
+static const char *const sys_exec[] = {"execve", "execveat", "chdir", "fchdir", "fadvise64",
+    "getxattr", "lgetxattr", "fgetxattr", "listxattr", "llistxattr", "flistxattr", "setrlimit",
+    "getpriority", "setpriority", "sched_getparam", "sched_getscheduler", "getcpu",
+    "sync", "syncfs", "ioprio_get", NULL};
 
 static const char *const sys_device[] = {"ioctl", NULL};
 

@@ -518,12 +518,13 @@ kill_match(const struct wfilter *f, const struct wargs *a)
 	return strcmp(target, base) == 0 && dir_in_path(dir);
 }
 
-/* ip's batch option, in any spelling ip accepts. */
+/* ip's batch option, in any spelling ip accepts, anywhere: options with
+ * an argument (-n NS) may come before it, so no position is safe. */
 static bool
 ip_batch_option(const struct wargs *a)
 {
-	for (int i = 1; i < a->n && a->v[i][0] == '-'; i++) {
-		const char *o = a->v[i][1] == '-' ? a->v[i] + 1 : a->v[i];
+	for (int i = 1; i < a->n; i++) {
+		const char *o = a->v[i][0] == '-' && a->v[i][1] == '-' ? a->v[i] + 1 : a->v[i];
 		size_t n = strlen(o);
 		if (n >= 2 && strncmp(o, "-batch", n) == 0)
 			return true;

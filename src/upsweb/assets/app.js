@@ -38,6 +38,7 @@
     for (const cls of ["sev-ok", "sev-warn", "sev-crit", "sev-unknown"]) card.classList.remove(cls);
     card.classList.add("sev-" + u.severity);
     setText(card, "status_text", u.status_text);
+    setText(card, "ups.alarm", u.reachable && s["ups.alarm"] ? String(s["ups.alarm"]) : "");
     setText(card, "battery.charge", withUnit(s["battery.charge"], "%"));
     const meter = card.querySelector('[data-field="charge_meter"]');
     if (meter) meter.value = typeof s["battery.charge"] === "number" ? s["battery.charge"] : 0;
