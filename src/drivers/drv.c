@@ -708,6 +708,9 @@ usage(struct drv *d, FILE *f)
 		d->ops->help(f);
 	}
 	fprintf(f, "\nSandbox manifest (applied after the device is open):\n");
+	str_copy(d->confdir, paths_confdir(), sizeof(d->confdir));
+	str_copy(d->statepath, paths_statepath(), sizeof(d->statepath));
+	snprintf(d->sockpath, sizeof(d->sockpath), "<statepath>/%s-<ups>", d->ops->name);
 	base_manifest(d, &m, NULL);
 	sandbox_manifest_print(&m, f);
 }
