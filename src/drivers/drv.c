@@ -708,6 +708,9 @@ usage(struct drv *d, FILE *f)
 		d->ops->help(f);
 	}
 	fprintf(f, "\nSandbox manifest (applied after the device is open):\n");
+	str_copy(d->confdir, paths_confdir(), sizeof(d->confdir));
+	str_copy(d->statepath, paths_statepath(), sizeof(d->statepath));
+	snprintf(d->sockpath, sizeof(d->sockpath), "<statepath>/%s-<ups>", d->ops->name);
 	base_manifest(d, &m, NULL);
 	sandbox_manifest_print(&m, f);
 }
@@ -936,6 +939,8 @@ run(struct drv *d)
 	/* the device is opened as the starting user, before the drop */
 	if (d->ops->init && d->ops->init(d) < 0)
 		return 1;
+	/* test builds only, when UPSGUARD_TEST_HOOK is set (added by the sandbox area) */
+	(void)sandbox_hook_attach(d->base, "driver");
 	if (drop_privileges(d, &dr) < 0 || add_events(d) < 0)
 		return 1;
 	publish_driver_info(d);

@@ -348,6 +348,12 @@ dummy_manifest(struct drv *d, struct sandbox_manifest *m)
 	}
 	if (du && du->path[0])
 		(void)sandbox_manifest_add_read(m, du->path);
+	if (!du) {
+		/* -h: what each mode adds */
+		(void)sandbox_manifest_add_read(m, "<port> (the .dev/.seq file)");
+		(void)sandbox_manifest_add_connect(
+		    m, "<upstream, repeater mode only; adds net-client>", 3493);
+	}
 }
 
 static void

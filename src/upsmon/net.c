@@ -75,11 +75,17 @@ target_open(struct net_ctx *ctx, size_t i)
 
 	r = ucl_connect(&t->conn, t->addr, t->port, &t->opts, err);
 	if (r < 0) {
-		log_debug(1, "UPS [%s]: connect failed: %s", ctx->ups[i].name, err);
+		/* TLS failures are configuration problems: always say so. */
+		if (r == UCL_E_TLS || r == UCL_E_TLS_REFUSED || r == UCL_E_TLS_VERIFY)
+			log_err("UPS [%s]: %s", ctx->ups[i].name, err);
+		else
+			log_debug(1, "UPS [%s]: connect failed: %s", ctx->ups[i].name, err);
 		return r;
 	}
 	if (ucl_tls_state(t->conn) == UCL_TLS_REFUSED || ucl_tls_state(t->conn) == UCL_TLS_UNVERIFIED)
 		log_warn("UPS [%s]: %s", ctx->ups[i].name, ucl_tls_note(t->conn));
+	else if (ucl_tls_state(t->conn) == UCL_TLS_VERIFIED)
+		log_info("UPS [%s]: TLS session, server certificate verified", ctx->ups[i].name);
 	if (ctx->ups[i].pv == 0)
 		return 0; /* monitoring only: NUT does not log in */
 	r = ucl_auth(t->conn, t->user, t->pass);

@@ -166,7 +166,8 @@ def test_nested_apply(hook, procs, run_user):
     applies its own, stricter manifest and exits 0."""
     require_root()
     probe = os.path.realpath(our_bin("sandbox-probe"))
-    p, conn = start_probe(procs, hook, "-s", "exec", "-x", probe)
+    # /proc: a sanitizer-built child reads /proc/self/maps when it starts
+    p, conn = start_probe(procs, hook, "-s", "exec", "-x", probe, "-r", "/proc")
     assert conn.ask("spawn %s" % probe) == "OK exit 0"
     wait_for(lambda: p.output().count("sandbox: uid") == 2, what="the inner report")
     inner = p.output().strip().splitlines()[-1]

@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from conftest import DDL_DIR
+from conftest import DDL_DIR, our_bin
 from nut_peer import NutPeer
 from upsd_helpers import FakeDriver, OurUpsd, Session, opendir, wait_until  # noqa: F401
 
@@ -72,7 +72,17 @@ def make_fake(path):
 
 @pytest.fixture
 def pair(procs, opendir):
-    workdir = opendir
+    yield from make_pair(procs, opendir, "nut")
+
+
+@pytest.fixture(params=["nut", "ours"])
+def pair_any_driver(procs, opendir, request):
+    yield from make_pair(procs, opendir, request.param)
+
+
+def make_pair(procs, workdir, driver):
+    """NUT's upsd and ours on the same sockets; the "dummy" UPS is served
+    by NUT's dummy-ups or by ours (driver = "nut" / "ours")."""
     dev = os.path.join(str(workdir), "custom.dev")
     with open(dev, "w") as f:
         f.write(DEV)
@@ -81,11 +91,24 @@ def pair(procs, opendir):
     nut = NutPeer(procs, workdir, {"dummy": (dev, "Custom dummy"), "apc": (ddl1,),
                                    "cps": (ddl2, "CPS with \\# hash")},
                   users=USERS, upsd_extra="MAXAGE 3\n")
+    if driver == "ours":
+        # Our dummy-ups serves "dummy"; NUT's serve the others.
+        spec = nut.upses.pop("dummy")
+        ours_drv = procs.start([our_bin("dummy-ups"), "-a", "dummy", "-F", "-u", "root"],
+                               env=nut.env, name="our-dummy-ups")
+        nut.upses["dummy"] = spec
     with open(os.path.join(nut.dir, "ups.conf"), "a") as f:
         f.write('[fake]\n  driver = dummy-ups\n  port = none\n  desc = "Fake \\"quoted\\" desc"\n')
         f.write("[gone]\n  driver = dummy-ups\n  port = nothing-here\n")
     fake = make_fake(os.path.join(nut.dir, "dummy-ups-fake")).start()
-    nut.start_drivers()
+    if driver == "ours":
+        dummy_spec = nut.upses.pop("dummy")
+        nut.start_drivers()
+        nut.upses["dummy"] = dummy_spec
+        wait_until(lambda: os.path.exists(nut.socket_path("dummy")), what="our dummy-ups")
+        nut.drivers["dummy"] = ours_drv
+    else:
+        nut.start_drivers()
     nut.start_upsd()
     wait_for_fake = lambda port: wait_until(
         lambda: Session(port).cmd("GET VAR fake device.model").startswith("VAR"),
@@ -235,12 +258,12 @@ class Pair:
             key = r if isinstance(r, str) else r.decode(errors="replace")
             out.append([norm(key, ln) for ln in lines])
             if isinstance(req, str) and (req.upper().startswith(("SET VAR", "INSTCMD", "FSD"))):
-                time.sleep(0.15)  # let the driver's answer reach both servers
+                time.sleep(0.08)  # let the driver's answer reach both servers
         return out
 
 
-def test_differential_script(pair):
-    nut, ours, fake = pair
+def test_differential_script(pair_any_driver):
+    nut, ours, fake = pair_any_driver
     assert len(SCRIPT) >= 150
     p = Pair(nut.port, ours.port)
     diffs = []

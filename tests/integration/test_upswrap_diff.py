@@ -134,7 +134,7 @@ def set_regexp(root):
     # each pattern against a spread of arguments (stride keeps it bounded)
     for i, (name, _) in enumerate(REGEXPS):
         for j, arg in enumerate(REGEXP_ARGS):
-            if (i + j) % 5 == 0 or arg in ("", "abc", "a", "abc\n"):
+            if (i + j) % 7 == 0 or arg in ("", "abc", "a", "abc\n"):
                 cmds.append([name, arg])
     cmds += [["ecXo", "x"], ["echo", "x"], ["eco", "x"], ["ecXo", "y"], ["two", "a", "bbb"],
              ["two", "a"], ["two", "a", "b", "c"], ["two", "A", "b"], ["alt"],

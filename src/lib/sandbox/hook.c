@@ -153,14 +153,41 @@ hook_socket(const char *name)
 	return -EINVAL;
 }
 
+/*
+ * The environment for exec/spawn: this process's (it carries ASAN_OPTIONS
+ * in sanitizer runs) without the hook variable, so a child does not take
+ * over the test's connection.  NULL on allocation failure.
+ */
+static char **
+hook_child_env(void)
+{
+	size_t n = 0, k = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	env = calloc(n + 1, sizeof(*env));
+	if (!env)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], SANDBOX_HOOK_ENV "=", strlen(SANDBOX_HOOK_ENV) + 1) != 0)
+			env[k++] = environ[i];
+	return env;
+}
+
 static int
 hook_exec(char *path)
 {
 	char *const argv[] = {path, NULL};
-	char *const envp[] = {NULL};
+	char **env = hook_child_env();
+	int r;
 
-	execve(path, argv, envp);
-	return -errno;
+	if (!env)
+		return -ENOMEM;
+	execve(path, argv, env);
+	r = -errno;
+	free(env);
+	return r;
 }
 
 /* fork + execve + wait; "OK exit N" in detail. */
@@ -168,16 +195,22 @@ static int
 hook_spawn(char *path, char *detail, size_t size)
 {
 	int st;
-	pid_t pid = fork();
+	char **env = hook_child_env();
+	pid_t pid;
 
-	if (pid < 0)
+	if (!env)
+		return -ENOMEM;
+	pid = fork();
+	if (pid < 0) {
+		free(env);
 		return -errno;
+	}
 	if (pid == 0) {
 		char *const argv[] = {path, NULL};
-		char *const envp[] = {NULL};
-		execve(path, argv, envp);
+		execve(path, argv, env);
 		_exit(126 + (errno == ENOENT));
 	}
+	free(env);
 	if (waitpid(pid, &st, 0) < 0)
 		return -errno;
 	(void)snprintf(detail, size, " exit %d", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));

@@ -1,0 +1,61 @@
+"""upsmon over STARTTLS with certificate verification (our upsd with a
+certificate from a test CA): FORCESSL 1 + CERTPATH logs in over a verified
+session; a server certificate from another CA is refused, loudly, and
+upsmon never sends its password in clear."""
+import os
+import shutil
+
+import pytest
+
+from clients_helpers import open_dir
+from conftest import wait_for
+from nut_peer import NutPeer
+from test_clients_tls import OurTlsUpsd, make_pki
+from upsmon_helpers import UpsmonEnv, upsmon_parts, write_dev
+
+
+@pytest.fixture
+def tls_setup(procs, run_user):
+    base = open_dir("upsmon-tls")
+    pki = os.path.join(base, "pki")
+    os.makedirs(pki)
+    make_pki(pki, ["127.0.0.1", "localhost"])
+    dev = os.path.join(base, "ups.dev")
+    write_dev(dev, "OL")
+    peer = NutPeer(procs, base, {"ups": dev}).start_drivers()
+    srv = OurTlsUpsd(procs, base, peer, run_user, "127.0.0.1", pki)
+    e = UpsmonEnv("upsmon-tls")
+    yield base, pki, srv, e
+    e.cleanup()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def tls_conf(e, srv, ca):
+    cafile = os.path.join(e.base, "ca.pem")
+    shutil.copy(ca, cafile)
+    os.chmod(cafile, 0o644)
+    e.write_conf(["ups@127.0.0.1:%d 1 monprimary pmpass primary" % srv.port],
+                 extra="CERTPATH %s\nFORCESSL 1\nCERTVERIFY 1" % cafile)
+
+
+def test_verified_tls_session(procs, tls_setup):
+    base, pki, srv, e = tls_setup
+    tls_conf(e, srv, os.path.join(pki, "ca.pem"))
+    p = e.start(procs)
+    upsmon_parts(p.pid)
+    wait_for(lambda: "certificate verified" in p.output(), 20, what="a verified TLS session")
+    wait_for(lambda: "logged in as primary" in p.output(), 10, what="LOGIN over TLS")
+    assert "NOT encrypted" not in p.output()
+
+
+def test_untrusted_certificate_refused(procs, tls_setup):
+    base, pki, srv, e = tls_setup
+    other = os.path.join(base, "other")
+    os.makedirs(other)
+    make_pki(other, ["127.0.0.1"])
+    tls_conf(e, srv, os.path.join(other, "ca.pem"))
+    p = e.start(procs)
+    upsmon_parts(p.pid)
+    e.wait_event("COMMBAD", 20)
+    assert "logged in" not in p.output()
+    assert "UPS [ups@127.0.0.1]" in p.output()
