@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from clients_helpers import open_dir
-from conftest import nut_request, wait_for
+from conftest import wait_for
 from nut_peer import NutPeer
 from test_clients_tls import OurTlsUpsd, make_pki
 from upsmon_helpers import UpsmonEnv, upsmon_parts, write_dev
