@@ -389,8 +389,12 @@ run(struct server *srv, const struct options *o)
 		log_err("%s", msg);
 		return 1;
 	}
-	if (o->background && daemon(0, 0) < 0)
-		log_fatal("cannot go to the background: %s", strerror(errno));
+	if (o->background) {
+		if (daemon(0, 0) < 0)
+			log_fatal("cannot go to the background: %s", strerror(errno));
+		/* stderr is gone: log to syslog from now on. */
+		log_use_syslog(true);
+	}
 	write_pidfile(srv);
 	srv->base = event_base_new();
 	if (!srv->base)
