@@ -9,6 +9,8 @@
 #include "tokenizer.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* One load in progress: where messages go and which file they name. */
 struct conf_ctx {
@@ -35,6 +37,29 @@ void conf_each_line(struct conf_ctx *c, const char *buf, size_t len, conf_line_f
 /* Read a whole regular file (at most CONF_MAX_FILE_SIZE).  Errors are
  * reported as "path: message" and returned as -errno. */
 int conf_read_file(struct conf_ctx *c, char **buf, size_t *len);
+
+/*
+ * Define X_load() for a parser whose X_parse() exists: read the file, parse
+ * it, and wipe the buffer (config files may hold passwords).  Every parser
+ * loads the same way, so the code is written once here.
+ */
+#define CONF_DEFINE_LOAD(prefix)                                                                   \
+	int prefix##_load(const char *path, struct prefix **ret, struct conf_diag *diag)           \
+	{                                                                                          \
+		struct conf_ctx c = {path, diag, diag->nerrors};                                   \
+		char *buf;                                                                         \
+		size_t len;                                                                        \
+		int r;                                                                             \
+                                                                                                   \
+		*ret = NULL;                                                                       \
+		r = conf_read_file(&c, &buf, &len);                                                \
+		if (r < 0)                                                                         \
+			return r;                                                                  \
+		r = prefix##_parse(path, buf, len, ret, diag);                                     \
+		explicit_bzero(buf, len);                                                          \
+		free(buf);                                                                         \
+		return r;                                                                          \
+	}
 
 /* strdup that reports "out of memory" on failure (returns NULL). */
 char *conf_strdup(struct conf_ctx *c, unsigned line, const char *s);

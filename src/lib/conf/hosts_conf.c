@@ -105,22 +105,7 @@ hosts_conf_parse(const char *name, const char *buf, size_t len, struct hosts_con
 	return 0;
 }
 
-int
-hosts_conf_load(const char *path, struct hosts_conf **ret, struct conf_diag *diag)
-{
-	struct conf_ctx c = {path, diag, diag->nerrors};
-	char *buf;
-	size_t len;
-	int r;
-
-	*ret = NULL;
-	r = conf_read_file(&c, &buf, &len);
-	if (r < 0)
-		return r;
-	r = hosts_conf_parse(path, buf, len, ret, diag);
-	free(buf);
-	return r;
-}
+CONF_DEFINE_LOAD(hosts_conf)
 
 void
 hosts_conf_free(struct hosts_conf *c)

@@ -398,22 +398,7 @@ ups_conf_parse(const char *name, const char *buf, size_t len, struct ups_conf **
 	return 0;
 }
 
-int
-ups_conf_load(const char *path, struct ups_conf **ret, struct conf_diag *diag)
-{
-	struct conf_ctx c = {path, diag, diag->nerrors};
-	char *buf;
-	size_t len;
-	int r;
-
-	*ret = NULL;
-	r = conf_read_file(&c, &buf, &len);
-	if (r < 0)
-		return r;
-	r = ups_conf_parse(path, buf, len, ret, diag);
-	free(buf);
-	return r;
-}
+CONF_DEFINE_LOAD(ups_conf)
 
 void
 ups_conf_free(struct ups_conf *c)

@@ -276,22 +276,7 @@ upsd_conf_parse(const char *name, const char *buf, size_t len, struct upsd_conf 
 	return 0;
 }
 
-int
-upsd_conf_load(const char *path, struct upsd_conf **ret, struct conf_diag *diag)
-{
-	struct conf_ctx c = {path, diag, diag->nerrors};
-	char *buf;
-	size_t len;
-	int r;
-
-	*ret = NULL;
-	r = conf_read_file(&c, &buf, &len);
-	if (r < 0)
-		return r;
-	r = upsd_conf_parse(path, buf, len, ret, diag);
-	free(buf);
-	return r;
-}
+CONF_DEFINE_LOAD(upsd_conf)
 
 void
 upsd_conf_free(struct upsd_conf *c)

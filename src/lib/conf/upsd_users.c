@@ -300,24 +300,7 @@ upsd_users_parse(const char *name, const char *buf, size_t len, struct upsd_user
 	return 0;
 }
 
-int
-upsd_users_load(const char *path, struct upsd_users **ret, struct conf_diag *diag)
-{
-	struct conf_ctx c = {path, diag, diag->nerrors};
-	char *buf;
-	size_t len;
-	int r;
-
-	*ret = NULL;
-	r = conf_read_file(&c, &buf, &len);
-	if (r < 0)
-		return r;
-	r = upsd_users_parse(path, buf, len, ret, diag);
-	/* The buffer held passwords. */
-	explicit_bzero(buf, len);
-	free(buf);
-	return r;
-}
+CONF_DEFINE_LOAD(upsd_users)
 
 void
 upsd_users_free(struct upsd_users *c)

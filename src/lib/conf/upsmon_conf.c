@@ -512,23 +512,7 @@ upsmon_conf_parse(const char *name, const char *buf, size_t len, struct upsmon_c
 	return 0;
 }
 
-int
-upsmon_conf_load(const char *path, struct upsmon_conf **ret, struct conf_diag *diag)
-{
-	struct conf_ctx c = {path, diag, diag->nerrors};
-	char *buf;
-	size_t len;
-	int r;
-
-	*ret = NULL;
-	r = conf_read_file(&c, &buf, &len);
-	if (r < 0)
-		return r;
-	r = upsmon_conf_parse(path, buf, len, ret, diag);
-	explicit_bzero(buf, len);
-	free(buf);
-	return r;
-}
+CONF_DEFINE_LOAD(upsmon_conf)
 
 static void
 free_secret(char *s)

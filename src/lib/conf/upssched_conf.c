@@ -206,22 +206,7 @@ upssched_conf_parse(const char *name, const char *buf, size_t len, struct upssch
 	return 0;
 }
 
-int
-upssched_conf_load(const char *path, struct upssched_conf **ret, struct conf_diag *diag)
-{
-	struct conf_ctx c = {path, diag, diag->nerrors};
-	char *buf;
-	size_t len;
-	int r;
-
-	*ret = NULL;
-	r = conf_read_file(&c, &buf, &len);
-	if (r < 0)
-		return r;
-	r = upssched_conf_parse(path, buf, len, ret, diag);
-	free(buf);
-	return r;
-}
+CONF_DEFINE_LOAD(upssched_conf)
 
 void
 upssched_conf_free(struct upssched_conf *c)
