@@ -102,7 +102,7 @@ run_pipelined(const struct opts *o, int list)
 	double t0, t1;
 
 	reqlen = list ? snprintf(req, sizeof(req), "LIST VAR %s\n", o->ups)
-		      : snprintf(req, sizeof(req), "GET VAR %s %s\n", o->ups, o->var);
+	              : snprintf(req, sizeof(req), "GET VAR %s %s\n", o->ups, o->var);
 	batch = malloc((size_t)reqlen * (size_t)o->depth);
 	for (int i = 0; i < o->depth; i++)
 		memcpy(batch + i * reqlen, req, (size_t)reqlen);
@@ -139,10 +139,12 @@ run_pipelined(const struct opts *o, int list)
 			done += got;
 			c->outstanding -= got;
 			/* Refill the pipeline in one write. */
-			if (c->outstanding <= 0 || o->depth == 1 || c->outstanding <= o->depth / 2) {
+			if (c->outstanding <= 0 || o->depth == 1 ||
+			    c->outstanding <= o->depth / 2) {
 				int want = o->depth - c->outstanding;
 
-				if (want > 0 && write(c->fd, batch, (size_t)reqlen * (size_t)want) > 0)
+				if (want > 0 &&
+				    write(c->fd, batch, (size_t)reqlen * (size_t)want) > 0)
 					c->outstanding += want;
 			}
 		}
@@ -251,24 +253,45 @@ run_many(const struct opts *o, int burst)
 int
 main(int argc, char **argv)
 {
-	struct opts o = {.host = "127.0.0.1", .mode = "get", .ups = "dummy", .var = "ups.status",
-			 .conns = 1, .depth = 1, .secs = 5};
+	struct opts o = {.host = "127.0.0.1",
+	                 .mode = "get",
+	                 .ups = "dummy",
+	                 .var = "ups.status",
+	                 .conns = 1,
+	                 .depth = 1,
+	                 .secs = 5};
 	struct rlimit rl;
 	int ch;
 
 	while ((ch = getopt(argc, argv, "H:p:m:c:d:t:u:v:")) != -1) {
 		switch (ch) {
-		case 'H': o.host = optarg; break;
-		case 'p': o.port = atoi(optarg); break;
-		case 'm': o.mode = optarg; break;
-		case 'c': o.conns = atoi(optarg); break;
-		case 'd': o.depth = atoi(optarg); break;
-		case 't': o.secs = atof(optarg); break;
-		case 'u': o.ups = optarg; break;
-		case 'v': o.var = optarg; break;
+		case 'H':
+			o.host = optarg;
+			break;
+		case 'p':
+			o.port = atoi(optarg);
+			break;
+		case 'm':
+			o.mode = optarg;
+			break;
+		case 'c':
+			o.conns = atoi(optarg);
+			break;
+		case 'd':
+			o.depth = atoi(optarg);
+			break;
+		case 't':
+			o.secs = atof(optarg);
+			break;
+		case 'u':
+			o.ups = optarg;
+			break;
+		case 'v':
+			o.var = optarg;
+			break;
 		default:
 			fprintf(stderr, "usage: upsd-load -p port -m get|list|churn|idle|burst "
-					"[-c conns] [-d depth] [-t secs] [-u ups] [-v var]\n");
+			                "[-c conns] [-d depth] [-t secs] [-u ups] [-v var]\n");
 			return 1;
 		}
 	}

@@ -939,6 +939,8 @@ run(struct drv *d)
 	/* the device is opened as the starting user, before the drop */
 	if (d->ops->init && d->ops->init(d) < 0)
 		return 1;
+	/* test builds only, when UPSGUARD_TEST_HOOK is set (added by the sandbox area) */
+	(void)sandbox_hook_attach(d->base, "driver");
 	if (drop_privileges(d, &dr) < 0 || add_events(d) < 0)
 		return 1;
 	publish_driver_info(d);

@@ -16,7 +16,7 @@
 
 /* crypt(3) method prefixes we treat as hashes (libxcrypt's strong ones). */
 static const char *const hash_ids[] = {
-	"$y$", "$gy$", "$7$", "$6$", "$5$", "$2b$", "$2y$", "$2a$", "$sha1$", "$md5", "$1$",
+    "$y$", "$gy$", "$7$", "$6$", "$5$", "$2b$", "$2y$", "$2a$", "$sha1$", "$md5", "$1$",
 };
 
 bool

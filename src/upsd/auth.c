@@ -67,9 +67,8 @@ note_failure(struct server *srv, struct client *c, const char *why)
 	f->last = now;
 	if (f->count > UPSD_FAIL_FREE)
 		c->flags |= CL_HELD;
-	log_warn("authentication failed for user %s from %s (%s; %u recent failure%s)",
-		 c->username, client_addr_str(c, addr, sizeof(addr)), why, f->count,
-		 f->count == 1 ? "" : "s");
+	log_warn("authentication failed for user %s from %s (%s; %u recent failure%s)", c->username,
+	         client_addr_str(c, addr, sizeof(addr)), why, f->count, f->count == 1 ? "" : "s");
 }
 
 unsigned
@@ -123,8 +122,7 @@ verified_user(struct server *srv, struct client *c)
 		note_failure(srv, c, r < 0 ? "unusable password hash" : "wrong password");
 		return NULL;
 	}
-	if (u->nallowfrom && !conf_cidr_match(u->allowfrom, u->nallowfrom,
-					      &c->addr.sa)) {
+	if (u->nallowfrom && !conf_cidr_match(u->allowfrom, u->nallowfrom, &c->addr.sa)) {
 		note_failure(srv, c, "address not in the user's allowfrom in upsd.users");
 		return NULL;
 	}
@@ -142,10 +140,10 @@ bool
 auth_check(struct server *srv, struct client *c, enum auth_right r)
 {
 	static const unsigned need[] = {
-		[AUTH_LOGIN] = UPSD_ACT_LOGIN,
-		[AUTH_PRIMARY] = UPSD_ACT_PRIMARY,
-		[AUTH_FSD] = UPSD_ACT_FSD,
-		[AUTH_SET] = UPSD_ACT_SET,
+	    [AUTH_LOGIN] = UPSD_ACT_LOGIN,
+	    [AUTH_PRIMARY] = UPSD_ACT_PRIMARY,
+	    [AUTH_FSD] = UPSD_ACT_FSD,
+	    [AUTH_SET] = UPSD_ACT_SET,
 	};
 	const struct upsd_user *u = verified_user(srv, c);
 

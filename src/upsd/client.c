@@ -118,7 +118,7 @@ const char *
 client_addr_str(const struct client *c, char *buf, size_t size)
 {
 	const void *a = c->addr.sa.sa_family == AF_INET6 ? (const void *)&c->addr.in6.sin6_addr
-							  : (const void *)&c->addr.in4.sin_addr;
+	                                                 : (const void *)&c->addr.in4.sin_addr;
 
 	if (!inet_ntop(c->addr.sa.sa_family, a, buf, (socklen_t)size))
 		snprintf(buf, size, "unknown");
@@ -207,7 +207,7 @@ client_sweep_idle(struct server *srv, time_t now)
 		struct client *c = srv->clients_head;
 
 		log_debug(1, "Disconnecting idle client %s",
-			  client_addr_str(c, addr, sizeof(addr)));
+		          client_addr_str(c, addr, sizeof(addr)));
 		client_close(c);
 	}
 }
@@ -251,7 +251,7 @@ feed(struct client *c, const char *data, size_t len)
 			 * parser stays in the error state: the connection is
 			 * never answered again and ends at the idle timeout. */
 			log_debug(2, "Parse error on sock from %s: %s",
-				  client_addr_str(c, addr, sizeof(addr)), tok_strerror(t->err));
+			          client_addr_str(c, addr, sizeof(addr)), tok_strerror(t->err));
 			c->flags |= CL_DEAF;
 			tok_free(t);
 			if (t == &srv->shared_tok) {
@@ -566,7 +566,7 @@ tls_event(struct bufferevent *bev, short what, void *arg)
 
 			ERR_error_string_n(e, msg, sizeof(msg));
 			log_warn("TLS with %s failed: %s", client_addr_str(c, addr, sizeof(addr)),
-				 msg);
+			         msg);
 		}
 		client_close(c);
 	}
@@ -583,9 +583,8 @@ client_start_tls(struct client *c)
 		return;
 	}
 	event_del(&c->ev);
-	c->bev = bufferevent_openssl_socket_new(c->srv->base, c->fd, ssl,
-						BUFFEREVENT_SSL_ACCEPTING,
-						BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+	c->bev = bufferevent_openssl_socket_new(c->srv->base, c->fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+	                                        BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 	if (!c->bev) {
 		SSL_free(ssl);
 		client_close(c);
@@ -617,15 +616,14 @@ addr_is_loopback(const struct sockaddr *sa)
 }
 
 void
-client_accept(struct server *srv, struct listener *l, int fd, struct sockaddr *sa,
-	      socklen_t salen)
+client_accept(struct server *srv, struct listener *l, int fd, struct sockaddr *sa, socklen_t salen)
 {
 	struct client *c;
 	int one = 1;
 
 	if (srv->maxconn > 0 && (long)srv->nclients >= srv->maxconn) {
 		log_warn("MAXCONN (%ld) reached: refusing a connection (MAXCONN in upsd.conf)",
-			 srv->maxconn);
+		         srv->maxconn);
 		close(fd);
 		return;
 	}

@@ -15,10 +15,10 @@
 #include <unistd.h>
 
 static const char users_text[] = "[admin]\n password = secret\n actions = SET FSD\n"
-				 " instcmds = ALL\n"
-				 "[mon]\n password = m\n upsmon primary\n"
-				 "[sec]\n password = s\n upsmon secondary\n"
-				 "[far]\n password = f\n actions = SET\n allowfrom = 10.0.0.0/8\n";
+                                 " instcmds = ALL\n"
+                                 "[mon]\n password = m\n upsmon primary\n"
+                                 "[sec]\n password = s\n upsmon secondary\n"
+                                 "[far]\n password = f\n actions = SET\n allowfrom = 10.0.0.0/8\n";
 
 static void
 fill_tree(struct st_tree *t)
@@ -55,8 +55,8 @@ fixture_init(struct fixture *f, const char *upsd_conf)
 	tok_init(&f->srv.shared_tok);
 	conf_diag_init(&d);
 	if (upsd_conf_parse("upsd.conf", cf, strlen(cf), &f->srv.conf, &d) < 0 ||
-	    upsd_users_parse("upsd.users", users_text, sizeof(users_text) - 1, &f->srv.users,
-			     &d) < 0) {
+	    upsd_users_parse("upsd.users", users_text, sizeof(users_text) - 1, &f->srv.users, &d) <
+	        0) {
 		conf_diag_free(&d);
 		return -EINVAL;
 	}

@@ -37,7 +37,7 @@ accept_cb(evutil_socket_t fd, short what, void *arg)
 		if (cfd < 0) {
 			if (errno == EMFILE || errno == ENFILE)
 				log_warn("accept: %s (raise the open-file limit or lower MAXCONN)",
-					 strerror(errno));
+				         strerror(errno));
 			return;
 		}
 		client_accept(l->srv, l, cfd, (struct sockaddr *)&ss, len);
@@ -70,9 +70,10 @@ add_listener(struct server *srv, int fd, const struct sockaddr *sa, char *msg, s
 	l->srv = srv;
 	l->loopback = sa_is_loopback(sa);
 	l->tls_required = !l->loopback && !srv->conf->allow_plaintext_listen;
-	(void)getnameinfo(sa, sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-							  : sizeof(struct sockaddr_in),
-			  host, sizeof(host), port, sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV);
+	(void)getnameinfo(sa,
+	                  sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+	                                            : sizeof(struct sockaddr_in),
+	                  host, sizeof(host), port, sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV);
 	snprintf(l->name, sizeof(l->name), "%s port %s", host, port);
 	return 0;
 }
@@ -82,8 +83,7 @@ bind_one(struct server *srv, const struct addrinfo *ai, char *msg, size_t size)
 {
 	int one = 1, fd;
 
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    ai->ai_protocol);
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
 	if (fd < 0)
 		goto fail;
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -97,12 +97,12 @@ bind_one(struct server *srv, const struct addrinfo *ai, char *msg, size_t size)
 		return -E2BIG;
 	srv->listeners[srv->nlisteners - 1].nodelay_inherited = true;
 	return 0;
-fail: {
+fail : {
 	char host[INET6_ADDRSTRLEN] = "?", port[8] = "?";
 	int e = errno;
 
 	(void)getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof(host), port, sizeof(port),
-			  NI_NUMERICHOST | NI_NUMERICSERV);
+	                  NI_NUMERICHOST | NI_NUMERICSERV);
 	snprintf(msg, size, "LISTEN %s %s: %s", host, port, strerror(e));
 	if (fd >= 0)
 		close(fd);
@@ -186,11 +186,11 @@ listen_open_all(struct server *srv, char *msg, size_t size)
 		/* The built-in default (127.0.0.1 and ::1) needs only one to work. */
 		if (cf->listen_default || cf->allow_not_all_listeners) {
 			log_warn("%s (continuing: %s)", one,
-				 cf->listen_default ? "default LISTEN" : "ALLOW_NOT_ALL_LISTENERS");
+			         cf->listen_default ? "default LISTEN" : "ALLOW_NOT_ALL_LISTENERS");
 			continue;
 		}
 		snprintf(msg, size, "%s (ALLOW_NOT_ALL_LISTENERS in upsd.conf would continue)",
-			 one);
+		         one);
 		return r;
 	}
 	if (!ok) {
@@ -209,7 +209,7 @@ listen_enable(struct server *srv)
 		event_assign(&l->ev, srv->base, l->fd, EV_READ | EV_PERSIST, accept_cb, l);
 		event_add(&l->ev, NULL);
 		log_info("listening on %s%s", l->name,
-			 l->tls_required ? " (credentials need STARTTLS)" : "");
+		         l->tls_required ? " (credentials need STARTTLS)" : "");
 	}
 }
 

@@ -37,16 +37,16 @@ static void
 usage(FILE *f, const struct sandbox_manifest *m)
 {
 	fprintf(f, "usage: upsd [-hFBtT] [-D]... [-u user] [-r chrootdir] [-c reload|stop]\n"
-		   "  -F          stay in the foreground (default)\n"
-		   "  -B          run in the background\n"
-		   "  -D          more debug output (repeatable)\n"
-		   "  -t          check the configuration and exit\n"
-		   "  -T          print the effective configuration and exit\n"
-		   "  -u user     run as this user (default " RUN_AS_USER ")\n"
-		   "  -r dir      chroot to dir (configuration and state inside it)\n"
-		   "  -c cmd      send a command to the running upsd: reload, stop\n"
-		   "Files: $NUT_CONFPATH (default " CONFDIR ") upsd.conf ups.conf upsd.users;\n"
-		   "driver sockets and upsd.pid in the state path.\n");
+	           "  -F          stay in the foreground (default)\n"
+	           "  -B          run in the background\n"
+	           "  -D          more debug output (repeatable)\n"
+	           "  -t          check the configuration and exit\n"
+	           "  -T          print the effective configuration and exit\n"
+	           "  -u user     run as this user (default " RUN_AS_USER ")\n"
+	           "  -r dir      chroot to dir (configuration and state inside it)\n"
+	           "  -c cmd      send a command to the running upsd: reload, stop\n"
+	           "Files: $NUT_CONFPATH (default " CONFDIR ") upsd.conf ups.conf upsd.users;\n"
+	           "driver sockets and upsd.pid in the state path.\n");
 	if (m) {
 		fprintf(f, "Sandbox:\n");
 		sandbox_manifest_print(m, f);
@@ -304,8 +304,7 @@ raise_fd_limit(void)
 }
 
 static int
-apply_sandbox(struct server *srv, const struct options *o, struct sandbox_manifest *m,
-	      bool dry)
+apply_sandbox(struct server *srv, const struct options *o, struct sandbox_manifest *m, bool dry)
 {
 	static struct sandbox_user user;
 	struct sandbox_report rep = {0};
@@ -317,7 +316,7 @@ apply_sandbox(struct server *srv, const struct options *o, struct sandbox_manife
 	m->chroot_dir = o->chroot_dir;
 	(void)sandbox_manifest_add_read(m, o->chroot_dir ? paths_confdir() : srv->confdir_full);
 	(void)sandbox_manifest_add_read(m, o->chroot_dir ? srv->statepath + strlen(o->chroot_dir)
-							 : srv->statepath);
+	                                                 : srv->statepath);
 	(void)sandbox_manifest_add_unix_connect(m, "<statepath>/<driver>-<ups>");
 	/* A CA directory is read at each client-certificate verification. */
 	if (srv->conf && srv->conf->certpath)
@@ -337,7 +336,7 @@ apply_sandbox(struct server *srv, const struct options *o, struct sandbox_manife
 	m->run_as = &user;
 	if ((r = sandbox_apply(m, &rep)) < 0) {
 		log_err("sandbox: %s failed: %s", rep.failed_step ? rep.failed_step : "setup",
-			strerror(-r));
+		        strerror(-r));
 		return -1;
 	}
 	if (sandbox_report_format(&rep, line, sizeof(line)) >= 0)
@@ -365,7 +364,7 @@ setup(struct server *srv, const struct options *o)
 	}
 	if (ups_reload(srv, uc) < 0 || (!srv->upses && !srv->conf->allow_no_device)) {
 		log_err("no UPS defined in ups.conf (set ALLOW_NO_DEVICE in upsd.conf to start "
-			"anyway)");
+		        "anyway)");
 		ups_conf_free(uc);
 		return -1;
 	}
@@ -390,8 +389,12 @@ run(struct server *srv, const struct options *o)
 		log_err("%s", msg);
 		return 1;
 	}
-	if (o->background && daemon(0, 0) < 0)
-		log_fatal("cannot go to the background: %s", strerror(errno));
+	if (o->background) {
+		if (daemon(0, 0) < 0)
+			log_fatal("cannot go to the background: %s", strerror(errno));
+		/* stderr is gone: log to syslog from now on. */
+		log_use_syslog(true);
+	}
 	write_pidfile(srv);
 	srv->base = event_base_new();
 	if (!srv->base)
@@ -403,10 +406,10 @@ run(struct server *srv, const struct options *o)
 		free(srv->confdir);
 		srv->confdir = NULL;
 		memmove(srv->statepath, srv->statepath + strlen(o->chroot_dir),
-			strlen(srv->statepath + strlen(o->chroot_dir)) + 1);
+		        strlen(srv->statepath + strlen(o->chroot_dir)) + 1);
 		for (struct ups *u = srv->upses; u; u = u->next)
 			memmove(u->sockpath, u->sockpath + strlen(o->chroot_dir),
-				strlen(u->sockpath + strlen(o->chroot_dir)) + 1);
+			        strlen(u->sockpath + strlen(o->chroot_dir)) + 1);
 	}
 	signal(SIGPIPE, SIG_IGN);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {

@@ -99,7 +99,7 @@ nc_help(struct nctx *x, size_t argc, char *const *argv)
 		return;
 	}
 	obuf_puts(x->o, "Commands: HELP VER GET LIST SET INSTCMD LOGIN LOGOUT USERNAME PASSWORD "
-			"STARTTLS\n");
+	                "STARTTLS\n");
 }
 
 static void
@@ -122,8 +122,9 @@ plaintext_creds_refused(struct nctx *x)
 {
 	if (!(x->c->flags & CL_TLS_REQ) || (x->c->flags & CL_TLS))
 		return false;
-	send_err_hint(x, PROTO_E_ACCESS_DENIED,
-		      "credentials need STARTTLS on this listener (ALLOW_PLAINTEXT_LISTEN in upsd.conf)");
+	send_err_hint(
+	    x, PROTO_E_ACCESS_DENIED,
+	    "credentials need STARTTLS on this listener (ALLOW_PLAINTEXT_LISTEN in upsd.conf)");
 	return true;
 }
 
@@ -138,7 +139,7 @@ nc_username(struct nctx *x, size_t argc, char *const *argv)
 	}
 	if (x->c->username) {
 		log_info("%s: client already set username",
-			 client_addr_str(x->c, addr, sizeof(addr)));
+		         client_addr_str(x->c, addr, sizeof(addr)));
 		send_err(x, PROTO_E_ALREADY_SET_USERNAME);
 		return;
 	}
@@ -159,7 +160,7 @@ nc_password(struct nctx *x, size_t argc, char *const *argv)
 	}
 	if (x->c->password) {
 		log_info("%s: client already set password",
-			 client_addr_str(x->c, addr, sizeof(addr)));
+		         client_addr_str(x->c, addr, sizeof(addr)));
 		send_err(x, PROTO_E_ALREADY_SET_PASSWORD);
 		return;
 	}
@@ -192,7 +193,7 @@ nc_login(struct nctx *x, size_t argc, char *const *argv)
 	u->numlogins++;
 	x->c->loginups = u;
 	log_info("User %s@%s logged into UPS [%s]", x->c->username,
-		 client_addr_str(x->c, addr, sizeof(addr)), u->name);
+	         client_addr_str(x->c, addr, sizeof(addr)), u->name);
 	obuf_puts(x->o, "OK\n");
 }
 
@@ -207,8 +208,8 @@ nc_logout(struct nctx *x, size_t argc, char *const *argv)
 	}
 	if (x->c->loginups)
 		log_info("User %s@%s logged out from UPS [%s]",
-			 x->c->username ? x->c->username : "",
-			 client_addr_str(x->c, addr, sizeof(addr)), x->c->loginups->name);
+		         x->c->username ? x->c->username : "",
+		         client_addr_str(x->c, addr, sizeof(addr)), x->c->loginups->name);
 	obuf_puts(x->o, "OK Goodbye\n");
 	x->c->flags |= CL_CLOSING;
 }
@@ -258,7 +259,7 @@ nc_fsd(struct nctx *x, size_t argc, char *const *argv)
 		return;
 	}
 	log_info("Client %s@%s set FSD on UPS [%s]", x->c->username,
-		 client_addr_str(x->c, addr, sizeof(addr)), u->name);
+	         client_addr_str(x->c, addr, sizeof(addr)), u->name);
 	u->fsd = true;
 	obuf_puts(x->o, "OK FSD-SET\n");
 }
@@ -277,7 +278,7 @@ get_var(struct nctx *x, const char *upsname, const char *var)
 			obuf_printf(x->o, "VAR %s server.info \"%s\"\n", upsname, UPSD_VER_TEXT);
 		else if (strcasecmp(var, "server.version") == 0)
 			obuf_printf(x->o, "VAR %s server.version \"%s\"\n", upsname,
-				    UPSGUARD_VERSION);
+			            UPSGUARD_VERSION);
 		else
 			send_err(x, PROTO_E_VAR_NOT_SUPPORTED);
 		return;
@@ -455,7 +456,7 @@ list_client(struct nctx *x, const char *upsname)
 	/* Who is connected is not for anonymous eyes (upsguard default). */
 	if (!auth_valid_user(x->srv, x->c)) {
 		send_err_hint(x, PROTO_E_ACCESS_DENIED,
-			      "LIST CLIENT needs USERNAME and PASSWORD of a user in upsd.users");
+		              "LIST CLIENT needs USERNAME and PASSWORD of a user in upsd.users");
 		return;
 	}
 	obuf_printf(x->o, "BEGIN LIST CLIENT %s\n", upsname);
@@ -470,7 +471,7 @@ list_client(struct nctx *x, const char *upsname)
 		if (!best)
 			break;
 		obuf_printf(x->o, "CLIENT %s %s\n", u->name,
-			    client_addr_str(best, addr, sizeof(addr)));
+		            client_addr_str(best, addr, sizeof(addr)));
 		below = best->seq;
 	}
 	obuf_printf(x->o, "END LIST CLIENT %s\n", upsname);
@@ -492,7 +493,7 @@ list_enum_range(struct nctx *x, const char *upsname, const char *var, bool range
 		obuf_printf(x->o, "BEGIN LIST RANGE %s %s\n", upsname, var);
 		for (size_t i = 0; i < v->nranges; i++)
 			obuf_printf(x->o, "RANGE %s %s \"%ld\" \"%ld\"\n", upsname, var,
-				    v->ranges[i].min, v->ranges[i].max);
+			            v->ranges[i].min, v->ranges[i].max);
 		obuf_printf(x->o, "END LIST RANGE %s %s\n", upsname, var);
 		return;
 	}
@@ -553,7 +554,7 @@ forward(struct nctx *x, struct ups *u, struct sp_msg *m, enum proto_err fail)
 	n = sp_format(line, sizeof(line), m);
 	if (n < 0 || ups_send(u, line, (size_t)n) < 0) {
 		log_info("UPS [%s]: sending %s to the driver failed", u->name,
-			 sp_kind_name(m->kind));
+		         sp_kind_name(m->kind));
 		if (id[0])
 			tracking_set(x->srv, id, PROTO_TRACK_FAILED);
 		send_err(x, fail);
@@ -622,7 +623,7 @@ set_var(struct nctx *x, const char *upsname, const char *var, const char *val)
 		return;
 	}
 	log_info("Set variable: %s@%s set %s on %s to %s", x->c->username,
-		 client_addr_str(x->c, addr, sizeof(addr)), v->name, u->name, val);
+	         client_addr_str(x->c, addr, sizeof(addr)), v->name, u->name, val);
 	m.name = var;
 	m.value = val;
 	forward(x, u, &m, PROTO_E_SET_FAILED);
@@ -686,8 +687,8 @@ nc_instcmd(struct nctx *x, size_t argc, char *const *argv)
 		return;
 	}
 	log_info("Instant command: %s@%s did %s on %s%s%s", x->c->username,
-		 client_addr_str(x->c, addr, sizeof(addr)), argv[1], u->name,
-		 argc >= 3 ? " with value " : "", argc >= 3 ? argv[2] : "");
+	         client_addr_str(x->c, addr, sizeof(addr)), argv[1], u->name,
+	         argc >= 3 ? " with value " : "", argc >= 3 ? argv[2] : "");
 	m.name = argv[1];
 	m.value = argc >= 3 ? argv[2] : NULL;
 	forward(x, u, &m, PROTO_E_INSTCMD_FAILED);
@@ -698,22 +699,22 @@ static const struct netcmd {
 	netcmd_fn fn;
 	unsigned flags;
 } netcmds[] = {
-	{"VER", nc_ver, 0},
-	{"NETVER", nc_netver, 0},
-	{"PROTVER", nc_netver, 0},
-	{"HELP", nc_help, 0},
-	{"STARTTLS", nc_starttls, 0},
-	{"GET", nc_get, NC_READ},
-	{"LIST", nc_list, NC_READ},
-	{"USERNAME", nc_username, 0},
-	{"PASSWORD", nc_password, 0},
-	{"LOGIN", nc_login, NC_USER},
-	{"LOGOUT", nc_logout, 0},
-	{"PRIMARY", nc_primary, NC_USER},
-	{"MASTER", nc_master, NC_USER},
-	{"FSD", nc_fsd, NC_USER},
-	{"SET", nc_set, NC_USER},
-	{"INSTCMD", nc_instcmd, NC_USER},
+    {"VER", nc_ver, 0},
+    {"NETVER", nc_netver, 0},
+    {"PROTVER", nc_netver, 0},
+    {"HELP", nc_help, 0},
+    {"STARTTLS", nc_starttls, 0},
+    {"GET", nc_get, NC_READ},
+    {"LIST", nc_list, NC_READ},
+    {"USERNAME", nc_username, 0},
+    {"PASSWORD", nc_password, 0},
+    {"LOGIN", nc_login, NC_USER},
+    {"LOGOUT", nc_logout, 0},
+    {"PRIMARY", nc_primary, NC_USER},
+    {"MASTER", nc_master, NC_USER},
+    {"FSD", nc_fsd, NC_USER},
+    {"SET", nc_set, NC_USER},
+    {"INSTCMD", nc_instcmd, NC_USER},
 };
 
 void
@@ -747,8 +748,9 @@ netcmd_dispatch(struct server *srv, struct client *c, const struct tok_line *lin
 		}
 	}
 	if ((cmd->flags & NC_READ) && !auth_may_read(srv, c)) {
-		send_err_hint(&x, PROTO_E_ACCESS_DENIED,
-			      "anonymous reads are off for this address (ANONYMOUS_READ in upsd.conf)");
+		send_err_hint(
+		    &x, PROTO_E_ACCESS_DENIED,
+		    "anonymous reads are off for this address (ANONYMOUS_READ in upsd.conf)");
 		return;
 	}
 	cmd->fn(&x, line->nwords - 1, line->words + 1);

@@ -88,9 +88,9 @@ tls_setup(struct server *srv, char *msg, size_t size)
 	if (cf->certrequest > 0) {
 		if (!cf->certpath) {
 			snprintf(msg, size,
-				 "CERTREQUEST %ld needs CERTPATH (the CA that signs client "
-				 "certificates)",
-				 cf->certrequest);
+			         "CERTREQUEST %ld needs CERTPATH (the CA that signs client "
+			         "certificates)",
+			         cf->certrequest);
 			goto fail;
 		}
 		if (load_ca(ctx, cf->certpath, msg, size) < 0)

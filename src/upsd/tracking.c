@@ -28,8 +28,8 @@ make_uuid(char *id)
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
 	snprintf(id, 37, "%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-%02X%02X%02X%02X%02X%02X",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-		 b[13], b[14], b[15]);
+	         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+	         b[13], b[14], b[15]);
 	return 0;
 }
 
@@ -42,7 +42,7 @@ tracking_add(struct server *srv, char *id)
 		return -EIO;
 	if (srv->ntracking >= UPSD_TRACKING_MAX) {
 		memmove(srv->tracking, srv->tracking + 1,
-			(srv->ntracking - 1) * sizeof(*srv->tracking));
+		        (srv->ntracking - 1) * sizeof(*srv->tracking));
 		srv->ntracking--;
 	}
 	if (!srv->tracking) {

@@ -91,7 +91,7 @@ handle_line(struct ups *u, const struct tok_line *line)
 		return;
 	if (r < 0) {
 		log_debug(1, "UPS [%s]: unrecognised driver line (%s)", u->name,
-			  line->nwords ? line->words[0] : "");
+		          line->nwords ? line->words[0] : "");
 		return;
 	}
 	u->last_heard = time(NULL);
@@ -115,7 +115,7 @@ handle_line(struct ups *u, const struct tok_line *line)
 	r = sp_apply(&u->tree, &m);
 	if (r < 0)
 		log_debug(1, "UPS [%s]: driver update %s refused (%d)", u->name,
-			  sp_kind_name(m.kind), r);
+		          sp_kind_name(m.kind), r);
 }
 
 static void
@@ -132,7 +132,7 @@ readcb(struct bufferevent *bev, void *arg)
 			int ret;
 
 			off += tok_feed(&u->tok, (const char *)v.iov_base + off, v.iov_len - off,
-					&ret);
+			                &ret);
 			if (ret == TOK_LINE)
 				handle_line(u, &u->tok.line);
 		}
@@ -177,7 +177,7 @@ ups_connect(struct ups *u)
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		if (now - u->last_connfail >= UPSD_CONNFAIL_LOG_EVERY) {
 			log_warn("UPS [%s]: cannot connect to driver socket %s: %s", u->name,
-				 u->sockpath, strerror(errno));
+			         u->sockpath, strerror(errno));
 			u->last_connfail = now;
 		}
 		close(fd);
@@ -285,7 +285,8 @@ ups_reload(struct server *srv, const struct ups_conf *uc)
 
 		snprintf(path, sizeof(path), "%s/%s-%s", srv->statepath, cu->driver, cu->name);
 		for (pp = &srv->upses; *pp; pp = &(*pp)->next)
-			if (strcmp((*pp)->name, cu->name) == 0 && strcmp((*pp)->sockpath, path) == 0) {
+			if (strcmp((*pp)->name, cu->name) == 0 &&
+			    strcmp((*pp)->sockpath, path) == 0) {
 				u = *pp;
 				*pp = u->next;
 				break;

@@ -30,16 +30,16 @@
 #include "tokenizer.h"
 
 /* Bounds on what one client can make upsd hold. */
-#define UPSD_READ_CHUNK 16384         /* bytes read per readiness event */
+#define UPSD_READ_CHUNK 16384            /* bytes read per readiness event */
 #define UPSD_CLIENT_OUT_MAX (256 * 1024) /* queued reply bytes before reading stops */
 #define UPSD_MAX_LISTENERS 64
-#define UPSD_FAIL_TABLE 1024  /* addresses remembered for failed passwords */
-#define UPSD_FAIL_FREE 3      /* failures answered without delay */
-#define UPSD_FAIL_WINDOW 600  /* seconds a failure is remembered */
-#define UPSD_FAIL_DELAY_MAX 30 /* seconds of the longest delay */
-#define UPSD_TRACKING_MAX 4096 /* tracking entries kept */
+#define UPSD_FAIL_TABLE 1024              /* addresses remembered for failed passwords */
+#define UPSD_FAIL_FREE 3                  /* failures answered without delay */
+#define UPSD_FAIL_WINDOW 600              /* seconds a failure is remembered */
+#define UPSD_FAIL_DELAY_MAX 30            /* seconds of the longest delay */
+#define UPSD_TRACKING_MAX 4096            /* tracking entries kept */
 #define UPSD_DRIVER_OUT_MAX (1024 * 1024) /* bytes queued to one driver */
-#define UPSD_CONNFAIL_LOG_EVERY 300 /* seconds between driver connect-failure logs */
+#define UPSD_CONNFAIL_LOG_EVERY 300       /* seconds between driver connect-failure logs */
 
 /* A growable output buffer for one batch of replies. */
 struct obuf {
@@ -87,10 +87,10 @@ struct listener {
 	struct server *srv;
 	int fd;
 	struct event ev;
-	bool loopback;     /* bound to a loopback address */
-	bool tls_required; /* credentials need STARTTLS first */
+	bool loopback;          /* bound to a loopback address */
+	bool tls_required;      /* credentials need STARTTLS first */
 	bool nodelay_inherited; /* TCP_NODELAY set on the listener */
-	char name[80];     /* "addr port" for logs */
+	char name[80];          /* "addr port" for logs */
 };
 
 enum {
@@ -113,19 +113,19 @@ struct client {
 	int fd;
 	unsigned flags;
 	time_t last_heard;
-	unsigned long seq; /* connection order */
-	struct event ev;             /* plaintext I/O */
-	struct bufferevent *bev;     /* TLS I/O, after STARTTLS */
-	struct tokenizer *tok;       /* only while a partial line is buffered */
-	struct obuf *out;            /* only while replies are unsent */
+	unsigned long seq;       /* connection order */
+	struct event ev;         /* plaintext I/O */
+	struct bufferevent *bev; /* TLS I/O, after STARTTLS */
+	struct tokenizer *tok;   /* only while a partial line is buffered */
+	struct obuf *out;        /* only while replies are unsent */
 	char *username, *password;
 	struct ups *loginups;
 	union {
 		struct sockaddr sa;
 		struct sockaddr_in in4;
 		struct sockaddr_in6 in6;
-	} addr; /* peer address */
-	char *stash;      /* input not yet processed while replies back up */
+	} addr;      /* peer address */
+	char *stash; /* input not yet processed while replies back up */
 	size_t stash_len;
 };
 
@@ -210,7 +210,7 @@ unsigned auth_fail_delay(struct server *srv, struct client *c);
 
 /* client.c */
 void client_accept(struct server *srv, struct listener *l, int fd, struct sockaddr *sa,
-		   socklen_t salen);
+                   socklen_t salen);
 void client_close(struct client *c);
 void client_sweep_idle(struct server *srv, time_t now);
 /* Numeric text of the client's address. */

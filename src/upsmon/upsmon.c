@@ -267,6 +267,13 @@ make_empty_dir(const char *path)
 		return -errno;
 	if (lstat(path, &st) < 0)
 		return -errno;
+	/* A service's UMask (0077) would leave it 0500, and [net] could not even
+	 * look at its own root after dropping to RUN_AS_USER. */
+	if (S_ISDIR(st.st_mode) && st.st_uid == geteuid() && (st.st_mode & 07777) != 0555) {
+		if (chmod(path, 0555) < 0)
+			return -errno;
+		st.st_mode = (st.st_mode & ~07777u) | 0555;
+	}
 	if (!S_ISDIR(st.st_mode) || (geteuid() == 0 && st.st_uid != 0) || (st.st_mode & 022))
 		return -EPERM;
 	if (st.st_nlink > 2)

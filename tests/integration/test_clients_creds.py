@@ -89,7 +89,7 @@ def test_no_terminal_no_password(peer):
     assert "no password given and no terminal" in err
 
 
-def pty_run(argv, answers, timeout=15):
+def pty_run(argv, answers, timeout=40):
     """Run argv on a new pseudo-terminal; answer prompts in order.
     Returns (exit status, everything the terminal showed)."""
     pid, fd = pty.fork()

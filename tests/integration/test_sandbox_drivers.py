@@ -77,6 +77,21 @@ def test_dummy_ups_confined(opendir, procs, run_user):
     assert st["Uid"].split()[0] == str(run_user[1])
 
 
+def test_dummy_ups_forbidden_and_allowed_actions(opendir, hook, procs, run_user):
+    require_root()
+    require_landlock(4)
+    d = DriverSetup(opendir, run_user)
+    p = d.start(procs, hook)
+    conn = hook.wait("driver", pid=p.pid)
+    assert_allowed(conn, "open %s" % os.path.join(d.etc, "ups1.dev"))
+    assert_denied(conn, "write %s" % os.path.join(d.etc, "ups1.dev"))
+    assert_denied(conn, "open /etc/passwd")
+    # a driver has no network at all
+    assert_denied(conn, "connect 127.0.0.1 %d" % free_port(), ("ERR EAFNOSUPPORT",))
+    standard_forbidden(conn)
+    assert p.alive()
+
+
 def test_dummy_ups_refuses_missing_user_option(opendir, run_user):
     require_root()
     d = DriverSetup(opendir, run_user)
@@ -119,3 +134,31 @@ def test_upsd_serves_sandboxed_driver(opendir, procs, run_user):
 def test_dummy_ups_help_shows_manifest():
     r = subprocess.run([our_bin("dummy-ups"), "-h"], capture_output=True, text=True, timeout=10)
     assert "Sandbox manifest" in r.stdout + r.stderr
+
+
+def test_repeater_connects_only_to_its_upstream(opendir, hook, procs, run_user):
+    """dummy-ups as a repeater of a remote upsd: TCP connect only to the
+    upstream's port (Landlock), nothing else."""
+    require_root()
+    require_landlock(4)
+    up = DriverSetup(os.path.join(opendir, "up"), run_user)
+    os.chmod(up.base, 0o755)
+    up.start(procs)
+    port = free_port()
+    with open(os.path.join(up.etc, "upsd.conf"), "w") as f:
+        f.write("LISTEN 127.0.0.1 %d\n" % port)
+    users = os.path.join(up.etc, "upsd.users")
+    open(users, "w").close()
+    os.chmod(users, 0o600)
+    procs.start([our_bin("upsd"), "-F"], env=up.env, cwd=up.base, name="upsd")
+    wait_for_port(port)
+    wait_for_ups(port, "ups1")
+    rep = DriverSetup(os.path.join(opendir, "rep"), run_user, ups="rep",
+                      port="ups1@127.0.0.1:%d" % port)
+    os.chmod(rep.base, 0o755)
+    p = rep.start(procs, hook)
+    conn = hook.wait("driver", pid=p.pid)
+    assert_confined(p.pid, "dummy-ups (repeater)")
+    assert_allowed(conn, "connect 127.0.0.1 %d" % port)
+    standard_forbidden(conn, connect_port=port)
+    assert p.alive()

@@ -115,6 +115,8 @@ def test_units_run_under_systemd(tmp_path):
         m.wait_booted()
         services = ["upsguard-driver@dummy.service", "upsguard-server.service",
                     "upsguard-monitor.service", "upsguard-web.service"]
+        r = m.run("systemctl", "start", "upsguard.target", "upsguard-web.service", timeout=60)
+        assert r.returncode == 0, r.stderr
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             states = {s: m.run("systemctl", "is-active", s).stdout.strip() for s in services}
@@ -123,6 +125,11 @@ def test_units_run_under_systemd(tmp_path):
             time.sleep(0.5)
         journal = "".join(m.run("journalctl", "-b", "--no-pager", "-n", "60", "-u", s).stdout
                           for s in services)
+        journal += m.run("systemctl", "list-jobs", "--no-pager").stdout
+        full = m.run("journalctl", "-b", "--no-pager", "_PID=1").stdout
+        with open(str(tmp_path / "journal-pid1.txt"), "w") as f:
+            f.write(full)
+        journal += m.run("systemctl", "status", "--no-pager", *services).stdout
         assert all(v == "active" for v in states.values()), "%r\n%s" % (states, journal)
 
         # upsc inside the container, through the server, from the driver.
@@ -154,7 +161,8 @@ def test_units_run_under_systemd(tmp_path):
         assert st["CapEff"] == "0000000000000000" and st["NoNewPrivs"] == "1"
         # upsmon: one privileged part (only the capabilities of its unit),
         # two unprivileged parts running as RUN_AS_USER.
-        mon = procs.get("upsmon", [])
+        # upsmon names its parts "upsmon [priv]", "upsmon [net]", "upsmon [notify]".
+        mon = [p for comm, pids in procs.items() if comm.startswith("upsmon") for p in pids]
         assert len(mon) == 3, procs
         monuid = ids(root, "upsguard-mon", "passwd")
         uids = sorted(int(status_of(m, p)["Uid"].split()[0]) for p in mon)

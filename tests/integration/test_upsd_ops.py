@@ -164,3 +164,27 @@ def test_driver_reconnect(procs, opendir, fake):
     fake.start()
     wait_until(lambda: Session(ours.port).cmd("GET VAR fake ups.status")
                == 'VAR fake ups.status "OB"', what="the reconnect and a new dump")
+
+
+def test_chroot(procs, opendir):
+    """-r DIR: configuration and driver sockets are found inside DIR, before
+    and after the chroot (a reload re-reads them there)."""
+    root = os.path.join(opendir, "root")
+    for d in ("conf", "state"):
+        os.makedirs(os.path.join(root, d))
+    os.chmod(root, 0o755)
+    f = FakeDriver(os.path.join(root, "state", "dummy-ups-fake")).var("ups.status", "OL").start()
+    try:
+        ours = OurUpsd(procs, opendir, os.path.join(root, "state"), UPS_CONF, USERS,
+                       name="root/conf")
+        ours.env = {"NUT_CONFPATH": "/conf", "NUT_STATEPATH": "/state"}
+        ours.start(args=["-r", root], wait=["fake"])
+        with open(os.path.join(root, "conf", "ups.conf"), "a") as fh:
+            fh.write("[second]\n  driver = dummy-ups\n  port = none\n")
+        ours.proc.signal(signal.SIGHUP)
+        wait_until(lambda: "UPS second" in " ".join(Session(ours.port).cmd("LIST UPS")),
+                   what="the reload inside the chroot")
+        assert "chroot yes" in ours.proc.output()
+        assert Session(ours.port).cmd("GET VAR fake ups.status") == 'VAR fake ups.status "OL"'
+    finally:
+        f.stop()

@@ -56,7 +56,11 @@ class Machine:
         self.log = open(logpath, "wb")
         self.proc = subprocess.Popen(
             ["systemd-nspawn", "-q", "-D", root, "--boot", "--register=no", "--keep-unit",
-             "--private-network", "-M", "upsguardtest"],
+             "--private-network", "-M", "upsguardtest",
+             # nspawn's own seccomp filter predates Landlock; without this the
+             # programs inside would run without their Landlock rules.
+             "--system-call-filter=landlock_create_ruleset landlock_add_rule "
+             "landlock_restrict_self"],
             stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True)
         self.init_pid = None
@@ -71,7 +75,9 @@ class Machine:
                     with open("/proc/%s/status" % pid) as f:
                         st = f.read()
                     ppid = int(st.split("PPid:")[1].split()[0])
-                    if ppid == self.proc.pid:
+                    name = st.split("Name:")[1].split()[0]
+                    # nspawn forks helpers before it executes systemd: wait for it.
+                    if ppid == self.proc.pid and name == "systemd":
                         self.init_pid = int(pid)
                         return self.init_pid
                 except (OSError, IndexError, ValueError):

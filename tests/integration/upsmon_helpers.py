@@ -8,7 +8,6 @@ directory under /tmp they can traverse (pytest's own base is 0700 root).
 import os
 import re
 import shutil
-import stat
 import tempfile
 import time
 

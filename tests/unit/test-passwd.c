@@ -1,11 +1,11 @@
 /*
  * Unit tests of password hashing and verification.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <errno.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -45,8 +45,9 @@ static void
 test_sha512crypt(void **state)
 {
 	/* Known vector: crypt("secret", "$6$saltsalt$"). */
-	const char *known = "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQ"
-			    "SpT0Y77vwPZN.Pq.H91p5hVO1";
+	const char *known =
+	    "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQ"
+	    "SpT0Y77vwPZN.Pq.H91p5hVO1";
 
 	assert_int_equal(passwd_verify(known, "secret"), 1);
 	assert_int_equal(passwd_verify(known, "wrong"), 0);
@@ -87,9 +88,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plaintext),	   cmocka_unit_test(test_yescrypt_roundtrip),
-		cmocka_unit_test(test_sha512crypt),	   cmocka_unit_test(test_bad_hash_never_matches),
-		cmocka_unit_test(test_bounds),		   cmocka_unit_test(test_equal),
+	    cmocka_unit_test(test_plaintext),   cmocka_unit_test(test_yescrypt_roundtrip),
+	    cmocka_unit_test(test_sha512crypt), cmocka_unit_test(test_bad_hash_never_matches),
+	    cmocka_unit_test(test_bounds),      cmocka_unit_test(test_equal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

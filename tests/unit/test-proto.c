@@ -53,9 +53,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_err_words),
-		cmocka_unit_test(test_desc),
-		cmocka_unit_test(test_track),
+	    cmocka_unit_test(test_err_words),
+	    cmocka_unit_test(test_desc),
+	    cmocka_unit_test(test_track),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

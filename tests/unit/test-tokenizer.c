@@ -76,17 +76,18 @@ expect_lines(const char *in, const char *const *expect)
 		int line = 0;
 		size_t w = 0;
 
-		for (const char *const *e = expect; *e || e[-1]; e++) {
-			if (*e == NULL) {
+		/* Groups end with NULL; the list ends with a second NULL. */
+		for (size_t i = 0;; i++) {
+			if (expect[i] == NULL) {
 				assert_int_equal(res->nwords[line], w);
 				line++;
 				w = 0;
-				if (e[1] == NULL)
+				if (expect[i + 1] == NULL)
 					break;
 				continue;
 			}
 			assert_true(w < res->nwords[line]);
-			assert_string_equal(res->words[line][w], *e);
+			assert_string_equal(res->words[line][w], expect[i]);
 			w++;
 		}
 		assert_int_equal(res->nlines, line);

@@ -51,7 +51,7 @@ test_basic(void **state)
 	ASK("# comment", "ERR UNKNOWN-COMMAND\n");
 	ASK("NOPE", "ERR UNKNOWN-COMMAND\n");
 	ASK("HELP", "Commands: HELP VER GET LIST SET INSTCMD LOGIN LOGOUT USERNAME PASSWORD "
-		    "STARTTLS\n");
+	            "STARTTLS\n");
 	ASK("STARTTLS", "ERR FEATURE-NOT-CONFIGURED\n");
 	/* Two lines in one feed give two replies in one batch. */
 	assert_string_equal(fixture_feed(&F, "NETVER\nNETVER\n", 14), "1.3\n1.3\n");
@@ -89,7 +89,7 @@ test_list(void **state)
 {
 	ASK("LIST UPS", "BEGIN LIST UPS\nUPS dev \"Test \\\"dev\\\"\"\nEND LIST UPS\n");
 	ASK("LIST CMD Dev", "BEGIN LIST CMD Dev\nCMD Dev load.off\nCMD Dev test.battery.start\n"
-			    "END LIST CMD Dev\n");
+	                    "END LIST CMD Dev\n");
 	ASK("LIST ENUM dev input.sensitivity",
 	    "BEGIN LIST ENUM dev input.sensitivity\nENUM dev input.sensitivity \"H\"\n"
 	    "ENUM dev input.sensitivity \"L\"\nEND LIST ENUM dev input.sensitivity\n");
@@ -126,7 +126,8 @@ test_auth_order(void **state)
 	ASK("LOGIN dev", "OK\n");
 	ASK("LOGIN dev", "ERR ALREADY-LOGGED-IN\n");
 	ASK("GET NUMLOGINS dev", "NUMLOGINS dev 1\n");
-	ASK("LIST CLIENT dev", "BEGIN LIST CLIENT dev\nCLIENT dev 127.0.0.1\nEND LIST CLIENT dev\n");
+	ASK("LIST CLIENT dev",
+	    "BEGIN LIST CLIENT dev\nCLIENT dev 127.0.0.1\nEND LIST CLIENT dev\n");
 	ASK("LOGOUT x", "ERR INVALID-ARGUMENT\n");
 	ASK("LOGOUT", "OK Goodbye\n");
 }
@@ -223,16 +224,16 @@ test_allowfrom_and_anonymous(void **state)
 
 	assert_int_equal(fixture_init(&g, "ANONYMOUS_READ none\n"), 0);
 	assert_true(strncmp(fixture_feed(&g, "GET VAR dev ups.status\n", 23),
-			    "ERR ACCESS-DENIED \"", 19) == 0);
+	                    "ERR ACCESS-DENIED \"", 19) == 0);
 	fixture_feed(&g, "USERNAME far\nPASSWORD f\n", 24);
 	/* far may only authenticate from 10.0.0.0/8. */
 	assert_true(strncmp(fixture_feed(&g, "GET VAR dev ups.status\n", 23), "ERR ACCESS-DENIED",
-			    17) == 0);
+	                    17) == 0);
 	fixture_free(&g);
 	assert_int_equal(fixture_init(&g, "ANONYMOUS_READ none\n"), 0);
 	fixture_feed(&g, "USERNAME admin\nPASSWORD secret\n", 31);
 	assert_string_equal(fixture_feed(&g, "GET VAR dev ups.status\n", 23),
-			    "VAR dev ups.status \"OL CHRG\"\n");
+	                    "VAR dev ups.status \"OL CHRG\"\n");
 	fixture_free(&g);
 }
 
@@ -253,15 +254,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_basic, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_get, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_auth_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_primary_fsd, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_set_and_tracking, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_availability, setup, teardown),
-		cmocka_unit_test(test_allowfrom_and_anonymous),
-		cmocka_unit_test_setup_teardown(test_bounds, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_basic, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_get, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_auth_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_primary_fsd, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_set_and_tracking, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_availability, setup, teardown),
+	    cmocka_unit_test(test_allowfrom_and_anonymous),
+	    cmocka_unit_test_setup_teardown(test_bounds, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
