@@ -59,3 +59,50 @@ def test_untrusted_certificate_refused(procs, tls_setup):
     e.wait_event("COMMBAD", 20)
     assert "logged in" not in p.output()
     assert "UPS [ups@127.0.0.1]" in p.output()
+
+
+@pytest.fixture
+def veth():
+    from test_clients_tls import Netns
+    assert os.geteuid() == 0, "needs root to create a veth pair (a non-loopback address)"
+    assert shutil.which("ip"), "needs iproute2 (ip)"
+    ns = Netns()
+    yield ns
+    ns.close()
+
+
+@pytest.mark.parametrize("forcessl", [None, "0"])
+def test_forcessl_default_off_loopback(procs, run_user, veth, forcessl):
+    """A upsd on a non-loopback address without TLS: by default upsmon refuses
+    to log in (FORCESSL is on off loopback); FORCESSL 0 allows plain text,
+    with a warning."""
+    from conftest import free_port, wait_for_port, wait_for_ups
+    from nut_peer import NUT_UPSD
+    base = open_dir("upsmon-veth")
+    try:
+        dev = os.path.join(base, "ups.dev")
+        write_dev(dev, "OL")
+        peer = NutPeer(procs, base, {"ups": dev}).start_drivers()
+        port = free_port()
+        with open(os.path.join(peer.dir, "upsd.conf"), "w") as f:
+            f.write("LISTEN %s %d\nSTATEPATH %s\n" % (veth.host_ip, port, peer.dir))
+        procs.start([NUT_UPSD, "-F", "-u", "root"], env=peer.env, name="nut-upsd-veth")
+        wait_for_port(port, host=veth.host_ip)
+        wait_for_ups(port, "ups", host=veth.host_ip)
+        e = UpsmonEnv("upsmon-veth")
+        try:
+            e.write_conf(["ups@%s:%d 1 monprimary pmpass primary" % (veth.host_ip, port)],
+                         extra="FORCESSL %s" % forcessl if forcessl else "")
+            p = e.start(procs)
+            upsmon_parts(p.pid)
+            if forcessl is None:
+                e.wait_event("COMMBAD", 20)
+                wait_for(lambda: "STARTTLS" in p.output(), 10, what="the TLS refusal logged")
+                assert "logged in" not in p.output()
+            else:
+                wait_for(lambda: "logged in as primary" in p.output(), 20, what="plain login")
+                assert "NOT encrypted" in p.output()
+        finally:
+            e.cleanup()
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
