@@ -239,13 +239,15 @@ cli_read_password(const char *prompt, char *buf, size_t size)
 
 	if (fd < 0)
 		return -1;
-	(void)!write(fd, prompt, strlen(prompt));
+	/* echo off before the prompt shows: an answer typed right after it
+	 * is neither echoed nor flushed away */
 	if (tcgetattr(fd, &old) == 0) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 		quiet.c_lflag |= ICANON;
 		restore = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
 	}
+	(void)!write(fd, prompt, strlen(prompt));
 	for (;;) {
 		char ch;
 		ssize_t r = read(fd, &ch, 1);
