@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define ALL                                                                                        \
 	(PRIVSEP_ACCEPT(PRIVSEP_SHUTDOWN) | PRIVSEP_ACCEPT(PRIVSEP_NOTIFY) |                        \
-	    PRIVSEP_ACCEPT(PRIVSEP_FSD))
+	    PRIVSEP_ACCEPT(PRIVSEP_FSD) | PRIVSEP_ACCEPT(PRIVSEP_STOP))
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -233,7 +233,7 @@ set_statepath(struct drv *d)
 		dir = d->conf->statepath;
 	str_copy(d->statepath, dir, sizeof(d->statepath));
 	/* sun_path is the real bound (108 bytes) */
-	if (strlen(d->statepath) + strlen(d->ops->name) + strlen(d->upsname) + 2 >=
+	if (strlen(d->statepath) + strlen(d->ops->name) + strlen(d->upsname) + 2 + 4 >=
 	    sizeof(((struct sockaddr_un *)0)->sun_path)) {
 		log_err("socket path %s/%s-%s is too long for a Unix socket", d->statepath,
 		        d->ops->name, d->upsname);

@@ -285,27 +285,37 @@ clear_path(const struct sockaddr_un *sa)
 	return unlink(sa->sun_path) < 0 ? -errno : 0;
 }
 
+/*
+ * Bound and listening under a temporary name first, then renamed into
+ * place: a client that sees the path can always connect (no window
+ * between bind and listen), and mode 0660 holds from the start.
+ */
 static int
 listen_fd(const char *path)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = {.sun_family = AF_UNIX}, tmp = {.sun_family = AF_UNIX};
 	mode_t old;
 	int fd, r;
 
-	if (str_copy(sa.sun_path, path, sizeof(sa.sun_path)) >= sizeof(sa.sun_path))
+	if (str_copy(sa.sun_path, path, sizeof(sa.sun_path)) >= sizeof(sa.sun_path) ||
+	    snprintf(tmp.sun_path, sizeof(tmp.sun_path), "%s.new", path) >=
+	        (int)sizeof(tmp.sun_path))
 		return -ENAMETOOLONG;
 	r = clear_path(&sa);
+	if (r == 0)
+		r = clear_path(&tmp);
 	if (r < 0)
 		return r;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	/* 0660 from the start: no window where others could connect */
 	old = umask(0117);
-	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	r = bind(fd, (struct sockaddr *)&tmp, sizeof(tmp));
 	umask(old);
-	if (r < 0 || chmod(path, 0660) < 0 || listen(fd, SOMAXCONN) < 0) {
+	if (r < 0 || chmod(tmp.sun_path, 0660) < 0 || listen(fd, SOMAXCONN) < 0 ||
+	    rename(tmp.sun_path, path) < 0) {
 		r = -errno;
+		(void)unlink(tmp.sun_path);
 		close(fd);
 		return r;
 	}

@@ -174,10 +174,16 @@ reload(struct server *srv)
 	struct ups_conf *uc = NULL;
 
 	log_info("reloading ups.conf and upsd.users");
+#if HAVE_SYSTEMD
+	(void)sd_notify(0, "RELOADING=1");
+#endif
 	if (load_ups_conf(srv, &uc) < 0 || load_users(srv, &users) < 0) {
 		log_err("reload failed: keeping the running configuration");
 		ups_conf_free(uc);
 		upsd_users_free(users);
+#if HAVE_SYSTEMD
+		(void)sd_notify(0, "READY=1");
+#endif
 		return;
 	}
 	if (ups_reload(srv, uc) < 0)
@@ -191,6 +197,9 @@ reload(struct server *srv)
 		c->flags &= ~(CL_AUTH_DONE | CL_AUTH_OK);
 	for (struct ups *u = srv->upses; u; u = u->next)
 		ups_connect(u);
+#if HAVE_SYSTEMD
+	(void)sd_notify(0, "READY=1");
+#endif
 }
 
 static void
@@ -215,6 +224,9 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	log_info("signal %d: stopping", (int)sig);
+#if HAVE_SYSTEMD
+	(void)sd_notify(0, "STOPPING=1");
+#endif
 	srv->stopping = true;
 	event_base_loopbreak(srv->base);
 }

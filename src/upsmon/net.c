@@ -160,8 +160,13 @@ static bool
 priv_event(struct net_ctx *ctx)
 {
 	struct privsep_msg m;
-	int r = privsep_recv(ctx->priv_fd, PRIVSEP_ACCEPT(PRIVSEP_FSD), 0, &m);
+	int r = privsep_recv(ctx->priv_fd, PRIVSEP_ACCEPT(PRIVSEP_FSD) | PRIVSEP_ACCEPT(PRIVSEP_STOP),
+	    0, &m);
 
+	if (r == 1 && m.type == PRIVSEP_STOP) {
+		net_stop = 1;
+		return true;
+	}
 	if (r == 1) {
 		log_warn("forced shutdown requested by the operator");
 		mon_request_fsd(&ctx->m);

@@ -53,6 +53,10 @@ stop_children(struct priv_ctx *ctx)
 {
 	pid_t pids[2] = {ctx->net_pid, ctx->notify_pid};
 
+	/* A message, not a signal: [priv] may lack CAP_KILL for the other uid.
+	 * [notify] ends when [net] closes its channel. */
+	if (ctx->net_pid > 0)
+		(void)privsep_send_stop(ctx->net_fd);
 	for (int i = 0; i < 2; i++)
 		if (pids[i] > 0)
 			kill(pids[i], SIGTERM);

@@ -219,3 +219,28 @@ def test_plaintext_credentials_refused_off_loopback(procs, opendir, tls_setup):
         assert lines[4:] == ["OK", "OK", 'VAR fake ups.status "OL"']
     finally:
         subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+def test_our_clients_starttls(procs, opendir, tls_setup):
+    """upsguard's own upsc and upscmd (src/clients) over STARTTLS with
+    certificate verification against our upsd."""
+    pki, fake = tls_setup
+    fake.cmds = ["load.off"]
+    ours = OurUpsd(procs, opendir, opendir, UPS_CONF, USERS,
+                   conf_extra="CERTFILE %s\n" % pki["certfile"]).start(args=["-D"],
+                                                                        wait=["fake"])
+    target = "fake@127.0.0.1:%d" % ours.port
+    out = subprocess.run([our_bin("upsc"), "--tls", "--cafile", pki["ca"], "--tls-name",
+                          "localhost", target, "device.model"], capture_output=True, text=True,
+                         timeout=20)
+    assert out.returncode == 0 and out.stdout.strip() == "TLS test", out
+    assert "TLS established with 127.0.0.1" in ours.proc.output()
+    # A client that does not trust the CA refuses to go on.
+    out = subprocess.run([our_bin("upsc"), "--tls", target, "device.model"],
+                         capture_output=True, text=True, timeout=20)
+    assert out.returncode != 0, out
+    out = subprocess.run([our_bin("upscmd"), "--tls", "--cafile", pki["ca"], "--tls-name",
+                          "localhost", "-u", "admin", target, "load.off"],
+                         capture_output=True, text=True, timeout=20,
+                         env=dict(os.environ, UPSGUARD_PASSWORD="secret", NUT_PASSWORD="secret"))
+    assert out.returncode == 0, out

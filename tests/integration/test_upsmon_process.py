@@ -221,3 +221,27 @@ def test_priv_line_budget():
     with open(src) as f:
         n = sum(1 for _ in f)
     assert n <= PRIV_LINE_BUDGET, "priv.c has %d lines (budget %d)" % (n, PRIV_LINE_BUDGET)
+
+
+def test_stop_without_cap_kill(procs, workdir, menv, run_user):
+    """Under a service manager that grants no CAP_KILL (the shipped unit),
+    [priv] still stops its unprivileged parts: by message, not by signal."""
+    require_root()
+    import shutil
+    setpriv = shutil.which("setpriv")
+    assert setpriv, "needs util-linux setpriv"
+    dev = os.path.join(str(workdir), "ups1.dev")
+    write_dev(dev, "OL")
+    peer = NutPeer(procs, workdir, {"ups1": dev}).start()
+    menv.write_conf(["ups1@127.0.0.1:%d 1 monprimary pmpass primary" % peer.port])
+    p = procs.start([setpriv, "--bounding-set", "-kill", "--inh-caps", "-kill",
+                     our_bin("upsmon"), "-F"], env=menv.env, name="upsmon-nokill")
+    parts = upsmon_parts(p.pid)
+    assert int(proc_status(p.pid)["CapBnd"], 16) & (1 << 5) == 0  # CAP_KILL gone
+    r = subprocess.run([our_bin("upsmon"), "-c", "stop"], env=dict(os.environ, **menv.env))
+    assert r.returncode == 0
+    wait_for(lambda: not p.alive(), 10, what="upsmon to stop without CAP_KILL")
+    for pid in parts.values():
+        assert not os.path.exists("/proc/%d" % pid) or \
+            proc_status(pid).get("State", "").startswith("Z")
+    assert "NOPARENT" not in menv.types()

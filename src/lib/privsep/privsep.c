@@ -21,6 +21,7 @@ static const struct type_info type_table[PRIVSEP_TYPE_MAX + 1] = {
 	[PRIVSEP_SHUTDOWN] = {sizeof(struct privsep_shutdown)},
 	[PRIVSEP_NOTIFY] = {sizeof(struct privsep_notify)},
 	[PRIVSEP_FSD] = {sizeof(struct privsep_fsd)},
+	[PRIVSEP_STOP] = {sizeof(struct privsep_stop)},
 };
 
 int
@@ -71,6 +72,11 @@ privsep_decode(const void *buf, size_t len, unsigned accept, uint32_t event_max,
 	case PRIVSEP_FSD:
 		memcpy(&m.u.fsd, p + sizeof(h), sizeof(m.u.fsd));
 		if (m.u.fsd.magic != PRIVSEP_SHUTDOWN_MAGIC)
+			return -EBADMSG;
+		break;
+	case PRIVSEP_STOP:
+		memcpy(&m.u.stop, p + sizeof(h), sizeof(m.u.stop));
+		if (m.u.stop.magic != PRIVSEP_SHUTDOWN_MAGIC)
 			return -EBADMSG;
 		break;
 	case PRIVSEP_NOTIFY:
@@ -157,6 +163,17 @@ privsep_send_fsd(int fd)
 	memset(&m, 0, sizeof(m));
 	m.type = PRIVSEP_FSD;
 	m.u.fsd.magic = PRIVSEP_SHUTDOWN_MAGIC;
+	return send_msg(fd, &m);
+}
+
+int
+privsep_send_stop(int fd)
+{
+	struct privsep_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = PRIVSEP_STOP;
+	m.u.stop.magic = PRIVSEP_SHUTDOWN_MAGIC;
 	return send_msg(fd, &m);
 }
 

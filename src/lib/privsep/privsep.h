@@ -14,6 +14,8 @@
  *   [net] -> [priv]   PRIVSEP_SHUTDOWN (no payload but a fixed magic)
  *   [net] -> [notify] PRIVSEP_NOTIFY   (event type, UPS name, detail text)
  *   [priv] -> [net]   PRIVSEP_FSD      (the operator asked `upsmon -c fsd`)
+ *   [priv] -> [net]   PRIVSEP_STOP     (end quietly: upsmon is stopping; no
+ *                                       signal needed, so [priv] needs no CAP_KILL)
  */
 #ifndef UPSGUARD_PRIVSEP_H
 #define UPSGUARD_PRIVSEP_H
@@ -31,7 +33,8 @@ enum privsep_type {
 	PRIVSEP_SHUTDOWN = 1,
 	PRIVSEP_NOTIFY = 2,
 	PRIVSEP_FSD = 3,
-	PRIVSEP_TYPE_MAX = 3,
+	PRIVSEP_STOP = 4,
+	PRIVSEP_TYPE_MAX = 4,
 };
 
 /* Bit for a receiver's set of accepted types. */
@@ -56,12 +59,17 @@ struct privsep_fsd {
 	uint32_t magic;
 };
 
+struct privsep_stop {
+	uint32_t magic;
+};
+
 struct privsep_msg {
 	enum privsep_type type;
 	union {
 		struct privsep_shutdown shutdown;
 		struct privsep_notify notify;
 		struct privsep_fsd fsd;
+		struct privsep_stop stop;
 	} u;
 };
 
@@ -86,6 +94,7 @@ int privsep_recv(int fd, unsigned accept, uint32_t event_max, struct privsep_msg
 /* Senders.  Each writes exactly one message; returns 0 or -errno. */
 int privsep_send_shutdown(int fd);
 int privsep_send_fsd(int fd);
+int privsep_send_stop(int fd);
 
 /* Strings are cut to their field and unprintable bytes become '?'. */
 int privsep_send_notify(int fd, uint32_t event, const char *ups, const char *text);
