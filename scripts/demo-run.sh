@@ -121,7 +121,9 @@ while :; do
         last=$status
     fi
     if [ -f "$DIR/shutdown-marker" ] && [ ! -f "$DIR/.reported" ]; then
-        echo "    $(date +%T)  upsmon ran SHUTDOWNCMD through upswrap: $(cat "$DIR/shutdown-marker")"
+        echo "    $(date +%T)  upsmon's privileged part ran SHUTDOWNCMD through upswrap:"
+        echo "              the shutdown marker exists; POWERDOWNFLAG holds '$(cat "$DIR/killpower" 2>/dev/null)'"
+        grep -hE 'ONBATT|LOWBATT|FSD|SHUTDOWN|shutdown' "$DIR/upsmon.log" 2>/dev/null | tail -6 | sed 's/^/              /' || true
         touch "$DIR/.reported"
     fi
     if [ "$DEMO_SECONDS" -gt 0 ] && [ $(( $(date +%s) - start )) -ge "$DEMO_SECONDS" ]; then

@@ -37,6 +37,8 @@ def test_demo_runs_and_cleans_up():
     assert re.search(r"ups\.status: OB DISCHRG LB", out), out
     assert "dashboard at http://127.0.0.1:" in out
     assert "$y$" in out, "upsd.users should hold a yescrypt hash"
+    assert "upsmon's privileged part ran SHUTDOWNCMD through upswrap" in out, out
+    assert "upsmon-shutdown-file" in out
     assert "stopped everything it started" in out
     workdir = re.search(r"working directory (\S+)", out).group(1)
     assert not os.path.exists(workdir)
