@@ -34,7 +34,7 @@ def test_demo_runs_and_cleans_up():
     assert r.returncode == 0, out
     assert "device.model: Simulated UPS" in out
     assert re.search(r"ups\.status: OL CHRG", out)
-    assert re.search(r"ups\.status: OB DISCHRG LB", out), out
+    assert re.search(r"ups\.status: (FSD )?OB DISCHRG LB", out), out
     assert "dashboard at http://127.0.0.1:" in out
     assert "$y$" in out, "upsd.users should hold a yescrypt hash"
     assert "upsmon's privileged part ran SHUTDOWNCMD through upswrap" in out, out
