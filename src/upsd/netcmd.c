@@ -128,8 +128,11 @@ plaintext_creds_refused(struct nctx *x)
 	return true;
 }
 
+/* USERNAME and PASSWORD: each may be set once per connection, and NUT
+ * answers OK whatever the value; it is only checked at the action. */
 static void
-nc_username(struct nctx *x, size_t argc, char *const *argv)
+set_credential_once(struct nctx *x, size_t argc, char *const *argv, char **slot,
+    enum proto_err already_err, const char *what)
 {
 	char addr[INET6_ADDRSTRLEN];
 
@@ -137,37 +140,34 @@ nc_username(struct nctx *x, size_t argc, char *const *argv)
 		send_err(x, PROTO_E_INVALID_ARGUMENT);
 		return;
 	}
-	if (x->c->username) {
-		log_info("%s: client already set username",
-		         client_addr_str(x->c, addr, sizeof(addr)));
-		send_err(x, PROTO_E_ALREADY_SET_USERNAME);
+	if (*slot) {
+		log_info("%s: client already set %s", client_addr_str(x->c, addr, sizeof(addr)),
+		    what);
+		send_err(x, already_err);
 		return;
 	}
 	if (plaintext_creds_refused(x))
 		return;
-	x->c->username = strdup(argv[0]);
+	*slot = strdup(argv[0]);
+	if (!*slot) {
+		send_err(x, PROTO_E_UNKNOWN_COMMAND);
+		return;
+	}
 	obuf_puts(x->o, "OK\n");
+}
+
+static void
+nc_username(struct nctx *x, size_t argc, char *const *argv)
+{
+	set_credential_once(x, argc, argv, &x->c->username, PROTO_E_ALREADY_SET_USERNAME,
+	    "username");
 }
 
 static void
 nc_password(struct nctx *x, size_t argc, char *const *argv)
 {
-	char addr[INET6_ADDRSTRLEN];
-
-	if (argc != 1) {
-		send_err(x, PROTO_E_INVALID_ARGUMENT);
-		return;
-	}
-	if (x->c->password) {
-		log_info("%s: client already set password",
-		         client_addr_str(x->c, addr, sizeof(addr)));
-		send_err(x, PROTO_E_ALREADY_SET_PASSWORD);
-		return;
-	}
-	if (plaintext_creds_refused(x))
-		return;
-	x->c->password = strdup(argv[0]);
-	obuf_puts(x->o, "OK\n");
+	set_credential_once(x, argc, argv, &x->c->password, PROTO_E_ALREADY_SET_PASSWORD,
+	    "password");
 }
 
 static void
