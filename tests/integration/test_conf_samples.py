@@ -16,10 +16,16 @@ TYPES = ["ups.conf", "upsd.conf", "upsd.users", "upsmon.conf", "upssched.conf", 
 
 
 def install_samples(d):
-    for name in TYPES:
+    for name in TYPES + ["upsweb.conf", "dummy.dev", "rootwrap.conf"]:
         dst = os.path.join(d, name)
         shutil.copy(os.path.join(SAMPLES, name + ".sample"), dst)
         os.chmod(dst, 0o640 if name in SECRET else 0o644)
+    # The shipped filters, where the copied rootwrap.conf looks for them.
+    shutil.copytree(os.path.join(SAMPLES, "rootwrap.d"), os.path.join(d, "rootwrap.d"))
+    with open(os.path.join(d, "rootwrap.conf")) as f:
+        text = f.read().replace("/etc/upsguard/rootwrap.d", os.path.join(d, "rootwrap.d"))
+    with open(os.path.join(d, "rootwrap.conf"), "w") as f:
+        f.write(text)
 
 
 def run(argv, confdir):
@@ -27,10 +33,11 @@ def run(argv, confdir):
     return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=30)
 
 
-@pytest.mark.parametrize("prog", ["upsd", "upsweb"])
+@pytest.mark.parametrize("prog", ["upsd", "upsweb", "upsmon", "upsdrvctl", "upssched", "dummy-ups"])
 def test_samples_pass_daemon_check(workdir, prog):
     install_samples(workdir)
-    r = run([our_bin(prog), "-t"], workdir)
+    argv = [our_bin(prog), "-t"] + (["-a", "myups"] if prog == "dummy-ups" else [])
+    r = run(argv, workdir)
     assert r.returncode == 0, r.stdout + r.stderr
 
 
