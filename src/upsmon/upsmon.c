@@ -483,14 +483,19 @@ run_net(struct upsmon *u, int priv_fd, int notify_fd)
 static char **
 notify_env(void)
 {
-	static const char *const keep[] = {"NUT_CONFPATH", "NUT_STATEPATH", "UPSGUARD_TEST_HOOK"};
-	char **env = calloc(8, sizeof(*env));
+	/* The sanitizer options travel too: a sanitizer build's NOTIFYCMD
+	 * children (upssched, `upsmon -c fsd`) must keep the run's settings,
+	 * since LeakSanitizer's ptrace-based check cannot run in the sandbox
+	 * they inherit and would spin forever at exit. */
+	static const char *const keep[] = {"NUT_CONFPATH", "NUT_STATEPATH", "ASAN_OPTIONS",
+	    "UBSAN_OPTIONS", "LSAN_OPTIONS"};
+	char **env = calloc(sizeof(keep) / sizeof(keep[0]) + 2, sizeof(*env));
 	size_t n = 0;
 
 	if (!env)
 		return NULL;
 	env[n++] = strdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]) - 1; i++) {
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
 		const char *v = getenv(keep[i]);
 		if (v && asprintf(&env[n], "%s=%s", keep[i], v) >= 0)
 			n++;
