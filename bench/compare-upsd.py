@@ -105,9 +105,12 @@ class Servers:
             time.sleep(0.05)
         pw = pwd.getpwnam("upsguard")
         os.chown(sock, pw.pw_uid, pw.pw_gid)
-        self.nut = self.start(["/lib/nut/upsd", "-F", "-u", "root"], env_nut)
-        self.ours = self.start([os.path.join(build, "src", "upsd", "upsd"), "-F"], env_ours)
         try:
+            # Both read the same state directory, where ours writes upsd.pid;
+            # NUT's upsd refuses to start beside a live upsd.pid, so it goes first.
+            self.nut = self.start(["/lib/nut/upsd", "-F", "-u", "root"], env_nut)
+            wait_port(self.nut_port)
+            self.ours = self.start([os.path.join(build, "src", "upsd", "upsd"), "-F"], env_ours)
             for port in (self.nut_port, self.our_port):
                 wait_port(port)
                 wait_data(port, "dummy")
