@@ -10,6 +10,8 @@ PYTEST_OPTS ?=
 
 all: build
 
+# scripts/deps.sh runs `apt-get install -y` for what is missing (as root),
+# or prints the exact apt-get line and stops (otherwise).
 deps:
 	@scripts/deps.sh build
 
