@@ -442,3 +442,21 @@ cli_die(struct ucl_conn *c, const char *fmt, ...)
 	ucl_close(c);
 	exit(EXIT_FAILURE);
 }
+
+void
+cli_report_result(struct ucl_conn *c, const char *id, bool wait, long timeout)
+{
+	enum ucl_track res;
+
+	if (!wait || !id[0]) {
+		fprintf(stderr, "OK\n");
+		return;
+	}
+	if (timeout == 0) /* NUT checks the time before its first poll */
+		cli_die(c, "Can't receive status tracking information: timeout");
+	if (ucl_wait_tracking(c, id, (int)timeout * 1000, CLI_TRACKING_POLL_MS, &res) < 0)
+		cli_die(c, "Can't receive status tracking information: %s", ucl_errmsg(c));
+	if (res == UCL_TRACK_PENDING)
+		cli_die(c, "Can't receive status tracking information: timeout");
+	fprintf(stderr, "%s%s\n", res == UCL_TRACK_SUCCESS ? "" : "ERR ", ucl_track_name(res));
+}

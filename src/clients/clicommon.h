@@ -102,6 +102,17 @@ int cli_creds_parse(const char *text, size_t len, struct cli_creds *c, char *err
 /* Load and check a credentials file (see cli_creds_finish). 0 or -1 with err. */
 int cli_creds_load(const char *path, struct cli_creds *c, char *err, size_t errsize);
 
+#define CLI_TRACKING_TIMEOUT_DEFAULT 10 /* seconds, NUT's DEFAULT_TRACKING_TIMEOUT */
+#define CLI_TRACKING_POLL_MS 1000       /* NUT polls once a second */
+
+/*
+ * After a SET VAR or INSTCMD was accepted: print "OK" when not waiting (or
+ * when the server gave no tracking id), otherwise poll the tracking id for
+ * up to timeout seconds and print the driver's result as NUT's upscmd and
+ * upsrw do ("SUCCESS", or "ERR <word>").  Dies on a timeout or an error.
+ */
+void cli_report_result(struct ucl_conn *c, const char *id, bool wait, long timeout);
+
 /* Print fmt (plus a newline) on stderr unless fmt is NULL, close c (may be
  * NULL) and exit 1. */
 _Noreturn void cli_die(struct ucl_conn *c, const char *fmt, ...)

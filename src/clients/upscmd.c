@@ -16,8 +16,6 @@
 #include "config.h"
 #include "str.h"
 
-#define TRACKING_TIMEOUT_DEFAULT 10 /* seconds, NUT's DEFAULT_TRACKING_TIMEOUT */
-#define TRACKING_POLL_MS 1000       /* NUT polls once a second */
 
 struct upscmd {
 	bool list, wait;
@@ -48,7 +46,7 @@ usage(const char *prog)
 	printf("  -w            wait for the completion of command by the driver\n");
 	printf("                and return its actual result from the device\n");
 	printf("  -t <timeout>\tset a timeout when using -w (in seconds, default: %d)\n",
-	       TRACKING_TIMEOUT_DEFAULT);
+	       CLI_TRACKING_TIMEOUT_DEFAULT);
 	printf("\n");
 	printf("  <ups>\t\tUPS identifier - <upsname>[@<hostname>[:<port>]]\n");
 	printf("  <command>\tValid instant command - test.panel.start, etc.\n");
@@ -81,20 +79,10 @@ list_cmds(struct upscmd *u)
 
 /* The server's answer as NUT prints it: the ERR line, or the result word. */
 static void
-report_track(enum ucl_track t)
-{
-	if (t == UCL_TRACK_SUCCESS || t == UCL_TRACK_PENDING)
-		fprintf(stderr, "%s\n", ucl_track_name(t));
-	else
-		fprintf(stderr, "ERR %s\n", ucl_track_name(t));
-}
-
-static void
 run_cmd(struct upscmd *u)
 {
 	char id[UCL_TRACKID_MAX];
 	const char *param = u->argc > 2 ? u->argv[2] : NULL;
-	enum ucl_track res;
 	int r;
 
 	if (ucl_auth(u->conn, u->creds.user, u->creds.pass) < 0)
@@ -110,18 +98,7 @@ run_cmd(struct upscmd *u)
 		cli_die(u->conn, "Unexpected response from upsd: %s", ucl_last_reply(u->conn));
 	if (r < 0)
 		cli_die(u->conn, "Instant command failed: %s", ucl_errmsg(u->conn));
-	if (!u->wait || !id[0]) {
-		fprintf(stderr, "OK\n");
-		return;
-	}
-	if (u->timeout == 0) /* NUT checks the time before its first poll */
-		cli_die(u->conn, "Can't receive status tracking information: timeout");
-	r = ucl_wait_tracking(u->conn, id, (int)u->timeout * 1000, TRACKING_POLL_MS, &res);
-	if (r < 0)
-		cli_die(u->conn, "Can't receive status tracking information: %s", ucl_errmsg(u->conn));
-	if (res == UCL_TRACK_PENDING)
-		cli_die(u->conn, "Can't receive status tracking information: timeout");
-	report_track(res);
+	cli_report_result(u->conn, id, u->wait, u->timeout);
 }
 
 static void
@@ -186,7 +163,7 @@ parse_args(struct upscmd *u, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	struct upscmd u = {.timeout = TRACKING_TIMEOUT_DEFAULT};
+	struct upscmd u = {.timeout = CLI_TRACKING_TIMEOUT_DEFAULT};
 	char err[UCL_ERRMSG_MAX];
 
 	parse_args(&u, argc, argv);

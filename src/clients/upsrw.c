@@ -13,8 +13,6 @@
 #include "config.h"
 #include "str.h"
 
-#define TRACKING_TIMEOUT_DEFAULT 10 /* seconds, NUT's DEFAULT_TRACKING_TIMEOUT */
-#define TRACKING_POLL_MS 1000
 
 struct upsrw {
 	char *setvar; /* -s argument, VAR or VAR=VALUE */
@@ -45,7 +43,7 @@ usage(const char *prog)
 	printf("  -w            wait for the completion of setting by the driver\n");
 	printf("                and return its actual result from the device\n");
 	printf("  -t <timeout>\tset a timeout when using -w (in seconds, default: %d)\n",
-	       TRACKING_TIMEOUT_DEFAULT);
+	       CLI_TRACKING_TIMEOUT_DEFAULT);
 	printf("\n");
 	printf("  <ups>         UPS identifier - <upsname>[@<hostname>[:<port>]]\n");
 	printf("\n");
@@ -197,7 +195,6 @@ set_var(struct upsrw *u)
 {
 	char id[UCL_TRACKID_MAX], value[UCL_VALUE_MAX];
 	char *var = u->setvar, *eq = strchr(var, '=');
-	enum ucl_track res;
 	int r;
 
 	if (cli_creds_finish(&u->creds, &u->net) < 0)
@@ -225,19 +222,7 @@ set_var(struct upsrw *u)
 		cli_die(u->conn, "Unexpected response from upsd: %s", ucl_last_reply(u->conn));
 	if (r < 0)
 		cli_die(u->conn, "Set variable failed: %s", ucl_errmsg(u->conn));
-	if (!u->wait || !id[0]) {
-		fprintf(stderr, "OK\n");
-		return;
-	}
-	if (u->timeout == 0) /* NUT checks the time before its first poll */
-		cli_die(u->conn, "Can't receive status tracking information: timeout");
-	r = ucl_wait_tracking(u->conn, id, (int)u->timeout * 1000, TRACKING_POLL_MS, &res);
-	if (r < 0)
-		cli_die(u->conn, "Can't receive status tracking information: %s",
-		        ucl_errmsg(u->conn));
-	if (res == UCL_TRACK_PENDING)
-		cli_die(u->conn, "Can't receive status tracking information: timeout");
-	fprintf(stderr, "%s%s\n", res == UCL_TRACK_SUCCESS ? "" : "ERR ", ucl_track_name(res));
+	cli_report_result(u->conn, id, u->wait, u->timeout);
 }
 
 static void
@@ -300,7 +285,7 @@ parse_args(struct upsrw *u, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	struct upsrw u = {.timeout = TRACKING_TIMEOUT_DEFAULT};
+	struct upsrw u = {.timeout = CLI_TRACKING_TIMEOUT_DEFAULT};
 	char err[UCL_ERRMSG_MAX];
 
 	parse_args(&u, argc, argv);
