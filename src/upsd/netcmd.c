@@ -72,37 +72,6 @@ get_ups(struct nctx *x, const char *name, bool need_available)
 }
 
 static void
-nc_ver(struct nctx *x, size_t argc, char *const *argv)
-{
-	if (argc != 0) {
-		send_err(x, PROTO_E_INVALID_ARGUMENT);
-		return;
-	}
-	obuf_puts(x->o, UPSD_VER_TEXT "\n");
-}
-
-static void
-nc_netver(struct nctx *x, size_t argc, char *const *argv)
-{
-	if (argc != 0) {
-		send_err(x, PROTO_E_INVALID_ARGUMENT);
-		return;
-	}
-	obuf_puts(x->o, PROTO_NETVER "\n");
-}
-
-static void
-nc_help(struct nctx *x, size_t argc, char *const *argv)
-{
-	if (argc != 0) {
-		send_err(x, PROTO_E_INVALID_ARGUMENT);
-		return;
-	}
-	obuf_puts(x->o, "Commands: HELP VER GET LIST SET INSTCMD LOGIN LOGOUT USERNAME PASSWORD "
-	                "STARTTLS\n");
-}
-
-static void
 nc_starttls(struct nctx *x, size_t argc, char *const *argv)
 {
 	if (x->c->flags & CL_TLS) {
@@ -694,27 +663,30 @@ nc_instcmd(struct nctx *x, size_t argc, char *const *argv)
 	forward(x, u, &m, PROTO_E_INSTCMD_FAILED);
 }
 
+/* A command either has a handler, or a fixed reply (no arguments taken). */
 static const struct netcmd {
 	const char *name;
 	netcmd_fn fn;
 	unsigned flags;
+	const char *reply;
 } netcmds[] = {
-    {"VER", nc_ver, 0},
-    {"NETVER", nc_netver, 0},
-    {"PROTVER", nc_netver, 0},
-    {"HELP", nc_help, 0},
-    {"STARTTLS", nc_starttls, 0},
-    {"GET", nc_get, NC_READ},
-    {"LIST", nc_list, NC_READ},
-    {"USERNAME", nc_username, 0},
-    {"PASSWORD", nc_password, 0},
-    {"LOGIN", nc_login, NC_USER},
-    {"LOGOUT", nc_logout, 0},
-    {"PRIMARY", nc_primary, NC_USER},
-    {"MASTER", nc_master, NC_USER},
-    {"FSD", nc_fsd, NC_USER},
-    {"SET", nc_set, NC_USER},
-    {"INSTCMD", nc_instcmd, NC_USER},
+    {"VER", NULL, 0, UPSD_VER_TEXT "\n"},
+    {"NETVER", NULL, 0, PROTO_NETVER "\n"},
+    {"PROTVER", NULL, 0, PROTO_NETVER "\n"},
+    {"HELP", NULL, 0,
+        "Commands: HELP VER GET LIST SET INSTCMD LOGIN LOGOUT USERNAME PASSWORD STARTTLS\n"},
+    {"STARTTLS", nc_starttls, 0, NULL},
+    {"GET", nc_get, NC_READ, NULL},
+    {"LIST", nc_list, NC_READ, NULL},
+    {"USERNAME", nc_username, 0, NULL},
+    {"PASSWORD", nc_password, 0, NULL},
+    {"LOGIN", nc_login, NC_USER, NULL},
+    {"LOGOUT", nc_logout, 0, NULL},
+    {"PRIMARY", nc_primary, NC_USER, NULL},
+    {"MASTER", nc_master, NC_USER, NULL},
+    {"FSD", nc_fsd, NC_USER, NULL},
+    {"SET", nc_set, NC_USER, NULL},
+    {"INSTCMD", nc_instcmd, NC_USER, NULL},
 };
 
 void
@@ -751,6 +723,13 @@ netcmd_dispatch(struct server *srv, struct client *c, const struct tok_line *lin
 		send_err_hint(
 		    &x, PROTO_E_ACCESS_DENIED,
 		    "anonymous reads are off for this address (ANONYMOUS_READ in upsd.conf)");
+		return;
+	}
+	if (cmd->reply) {
+		if (line->nwords != 1)
+			send_err(&x, PROTO_E_INVALID_ARGUMENT);
+		else
+			obuf_puts(x.o, cmd->reply);
 		return;
 	}
 	cmd->fn(&x, line->nwords - 1, line->words + 1);
