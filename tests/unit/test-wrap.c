@@ -183,12 +183,26 @@ test_regex_bound(void **state)
 	memset(p, 'a', 4097);
 	p[4097] = '\0';
 	assert_false(compiles(p));
-	free(p);
+	/* The translation buffer is sized from the pattern: the units that
+	 * grow most, repeated up to the bound, must all still translate. */
+	static const char *const units[] = {"a", "[a-b]", "\xc3\xa9", "\xf4\x8f\xbf\xbf",
+					    "x{,9}", "[\\x00-\\x7f]", "\\d", "(?i:b)"};
+	for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
+		size_t n = 0, k = strlen(units[u]);
+		while (n + k <= 4096) {
+			memcpy(p + n, units[u], k);
+			n += k;
+		}
+		p[n] = '\0';
+		if (!compiles(p))
+			fail_msg("%zu bytes of '%s' should compile", n, units[u]);
+	}
 	/* catastrophic backtracking hits the match limit and denies */
 	char s[64];
 	memset(s, 'a', 40);
 	strcpy(s + 40, "!");
 	assert_false(py_match("(a+)+b", s));
+	free(p);
 }
 
 /* ---- wpy ---- */
