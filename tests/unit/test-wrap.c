@@ -157,6 +157,39 @@ test_regex_semantics(void **state)
 	assert_true(py_match("a\\", "a$"));
 }
 
+/* A plain word is compared instead of compiled: the answers must be PCRE2's
+ * for the same word in a group (which forces the PCRE2 path). */
+static void
+test_regex_literal_fast_path(void **state)
+{
+	static const char *const words[] = {"now", "-h", "poweroff", "a b", "x#y", "k=v",
+					    "/sbin/shutdown", "", "'q'", "@~!%&;<>,"};
+	char grouped[64], subj[64];
+
+	(void)state;
+	for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+		const char *p = words[w];
+		snprintf(grouped, sizeof(grouped), "(?:%s)", p);
+		/* subjects: prefix + word + suffix, and the empty string */
+		static const char *const around[][2] = {{"", ""},   {"", "\n"},  {"", "\n\n"},
+							{"", "x"},  {"x", ""},    {"\n", ""},
+							{"", " "}, {"(", ")"}};
+		for (size_t f = 0; f <= sizeof(around) / sizeof(around[0]); f++) {
+			if (f == sizeof(around) / sizeof(around[0]))
+				subj[0] = '\0';
+			else
+				snprintf(subj, sizeof(subj), "%s%s%s", around[f][0], p, around[f][1]);
+			if (py_match(p, subj) != py_match(grouped, subj))
+				fail_msg("'%s' on '%s': literal and PCRE2 disagree", p, subj);
+		}
+	}
+	assert_true(py_match("now", "now\n"));
+	assert_false(py_match("now", "NOW"));
+	assert_false(py_match("now", "nowx"));
+	assert_true(py_match("", ""));
+	assert_false(py_match("", "x"));
+}
+
 static void
 test_regex_rejected(void **state)
 {
@@ -435,6 +468,7 @@ main(void)
 		cmocka_unit_test(test_ini_errors),
 		cmocka_unit_test(test_ini_nonstrict_and_quirks),
 		cmocka_unit_test(test_regex_semantics),
+		cmocka_unit_test(test_regex_literal_fast_path),
 		cmocka_unit_test(test_regex_rejected),
 		cmocka_unit_test(test_regex_bound),
 		cmocka_unit_test(test_realpath),

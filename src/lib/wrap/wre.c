@@ -33,6 +33,7 @@
 #define WRE_MATCH_LIMIT 1000000 /* backtracking steps before denying */
 
 struct wre {
+	char *literal; /* set instead of code for a pattern without metacharacters */
 	pcre2_code *code;
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
@@ -869,12 +870,39 @@ translated(const char *pattern, bool *ascii, char *err, size_t errlen)
 	return out;
 }
 
+/*
+ * Most filter arguments are plain words ("-h", "now", "poweroff").  Python
+ * gives re.match(word + '$', s) the same answer as comparing: s is the word,
+ * or the word and one final newline ('$' also matches before it).  Printable
+ * ASCII without a regular-expression metacharacter is such a word; it needs
+ * neither the translation nor PCRE2, which is most of a call's cost.
+ */
+static bool
+is_literal(const char *pattern)
+{
+	for (const char *p = pattern; *p; p++)
+		if (*p < 0x20 || *p > 0x7e || strchr(".^$*+?{}[]\\|()", *p))
+			return false;
+	return strlen(pattern) <= WRE_MAX_PATTERN;
+}
+
+static bool
+literal_match(const char *lit, const char *s)
+{
+	size_t n = strlen(lit);
+
+	return strncmp(lit, s, n) == 0 && (s[n] == '\0' || (s[n] == '\n' && s[n + 1] == '\0'));
+}
+
 int
 wre_check(const char *pattern, char *err, size_t errlen)
 {
 	bool ascii;
-	char *pcre = translated(pattern, &ascii, err, errlen);
+	char *pcre;
 
+	if (is_literal(pattern))
+		return 0;
+	pcre = translated(pattern, &ascii, err, errlen);
 	free(pcre);
 	return pcre ? 0 : -EINVAL;
 }
@@ -886,15 +914,22 @@ wre_compile(const char *pattern, char *err, size_t errlen)
 	int ec;
 	PCRE2_SIZE eo;
 	struct wre *re = calloc(1, sizeof(*re));
-	char *pcre = translated(pattern, &ascii, err, errlen);
+	char *pcre = NULL;
 	pcre2_compile_context *cctx;
 
-	if (!pcre)
-		goto fail;
 	if (!re) {
 		snprintf(err, errlen, "out of memory");
-		goto fail;
+		return NULL;
 	}
+	if (is_literal(pattern)) {
+		if (!(re->literal = strdup(pattern))) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		return re;
+	}
+	if (!(pcre = translated(pattern, &ascii, err, errlen)))
+		goto fail;
 	cctx = pcre2_compile_context_create(NULL);
 	if (!cctx) {
 		snprintf(err, errlen, "out of memory");
@@ -930,6 +965,8 @@ fail:
 bool
 wre_match(const struct wre *re, const char *s)
 {
+	if (re->literal)
+		return literal_match(re->literal, s);
 	int rc = pcre2_match(re->code, (PCRE2_SPTR)s, strlen(s), 0, PCRE2_ANCHORED, re->md,
 			     re->mctx);
 	/* A match-limit overrun or any error denies. */
@@ -941,6 +978,7 @@ wre_free(struct wre *re)
 {
 	if (!re)
 		return;
+	free(re->literal);
 	pcre2_match_data_free(re->md);
 	pcre2_match_context_free(re->mctx);
 	pcre2_code_free(re->code);
