@@ -3,7 +3,7 @@
 dummy-ups serving a DDL dump) and print throughput, server CPU per request
 (from /proc/PID/stat) and the ratios, in one run.
 
-    sudo bench/compare-upsd.py [--build build] [--secs 5] [--only get,list,...]
+    sudo bench/compare-upsd.py [--build build] [--secs 5] [--rounds 4] [--only get,list,...]
 
 Needs root (NUT's daemons run with -u root; ours drops to the upsguard
 user).  Not a test: never run from meson test or pytest.
@@ -179,6 +179,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(REPO, "build"))
     ap.add_argument("--secs", type=float, default=5)
+    ap.add_argument("--rounds", type=int, default=4,
+                    help="runs per scenario and server, alternating which goes first")
     ap.add_argument("--idle", type=int, default=15000)
     ap.add_argument("--burst", type=int, default=10000)
     ap.add_argument("--only", default="get,get16,list,churn,idle,burst")
@@ -197,12 +199,19 @@ def main():
         for key, title, args in SCENARIOS:
             if key not in only:
                 continue
-            r = {}
-            for name, port, proc in (("nut", srv.nut_port, srv.nut),
-                                     ("ours", srv.our_port, srv.ours)):
-                r[name] = measure(load, port, proc.pid, args + ["-t", str(a.secs)])
-            rate = {k: float(v["rate"]) for k, v in r.items()}
-            us = {k: (v["cpu"] * 1e6 / max(1, int(v["requests"]))) for k, v in r.items()}
+            # Rounds alternate which server goes first, so that a drift of
+            # the machine (or running second) does not favour either; the
+            # figures are the sums over all rounds.
+            total = {"nut": [0.0, 0, 0.0], "ours": [0.0, 0, 0.0]}  # rate sum, requests, cpu
+            servers = [("nut", srv.nut_port, srv.nut), ("ours", srv.our_port, srv.ours)]
+            for rnd in range(a.rounds):
+                for name, port, proc in (servers if rnd % 2 == 0 else servers[::-1]):
+                    m = measure(load, port, proc.pid, args + ["-t", str(a.secs)])
+                    total[name][0] += float(m["rate"])
+                    total[name][1] += int(m["requests"])
+                    total[name][2] += m["cpu"]
+            rate = {k: v[0] / a.rounds for k, v in total.items()}
+            us = {k: v[2] * 1e6 / max(1, v[1]) for k, v in total.items()}
             print("%-34s %14.0f %14.0f %8.2fx | %10.1f %10.1f %6.2fx" % (
                 title, rate["nut"], rate["ours"], rate["ours"] / max(rate["nut"], 1e-9),
                 us["nut"], us["ours"], us["ours"] / max(us["nut"], 1e-9)))

@@ -90,6 +90,17 @@ obuf_printf(struct obuf *o, const char *fmt, ...)
 }
 
 void
+obuf_head(struct obuf *o, const char *kind, const char *ups, const char *name)
+{
+	obuf_puts(o, kind);
+	obuf_add(o, " ", 1);
+	obuf_puts(o, ups);
+	obuf_add(o, " ", 1);
+	obuf_puts(o, name);
+	obuf_add(o, " \"", 2);
+}
+
+void
 obuf_escaped(struct obuf *o, const char *src)
 {
 	for (const char *p = src; *p; p++) {

@@ -258,7 +258,7 @@ get_var(struct nctx *x, const char *upsname, const char *var)
 		send_err(x, PROTO_E_VAR_NOT_SUPPORTED);
 		return;
 	}
-	obuf_printf(x->o, "VAR %s %s \"", upsname, var);
+	obuf_head(x->o, "VAR", upsname, var);
 	if (u->fsd && strcasecmp(var, "ups.status") == 0)
 		obuf_puts(x->o, "FSD ");
 	obuf_escaped(x->o, val);
@@ -298,7 +298,7 @@ get_desc(struct nctx *x, const char *what, const char *upsname, const char *name
 	if (!get_ups(x, upsname, true))
 		return;
 	d = cmd ? proto_cmd_desc(name) : proto_var_desc(name);
-	obuf_printf(x->o, "%s %s %s \"", what, upsname, name);
+	obuf_head(x->o, what, upsname, name);
 	obuf_escaped(x->o, d ? d : PROTO_DESC_UNAVAILABLE);
 	obuf_puts(x->o, "\"\n");
 }
@@ -392,7 +392,7 @@ list_vars(struct nctx *x, const char *upsname, bool rw_only)
 
 		if (rw_only && !(v->flags & ST_F_RW))
 			continue;
-		obuf_printf(x->o, "%s %s %s \"", kind, upsname, v->name);
+		obuf_head(x->o, kind, upsname, v->name);
 		if (!rw_only && u->fsd && strcasecmp(v->name, "ups.status") == 0)
 			obuf_puts(x->o, "FSD ");
 		obuf_escaped(x->o, v->value);
@@ -670,14 +670,15 @@ static const struct netcmd {
 	unsigned flags;
 	const char *reply;
 } netcmds[] = {
+    /* the most frequent first: the table is searched in order */
+    {"GET", nc_get, NC_READ, NULL},
+    {"LIST", nc_list, NC_READ, NULL},
     {"VER", NULL, 0, UPSD_VER_TEXT "\n"},
     {"NETVER", NULL, 0, PROTO_NETVER "\n"},
     {"PROTVER", NULL, 0, PROTO_NETVER "\n"},
     {"HELP", NULL, 0,
         "Commands: HELP VER GET LIST SET INSTCMD LOGIN LOGOUT USERNAME PASSWORD STARTTLS\n"},
     {"STARTTLS", nc_starttls, 0, NULL},
-    {"GET", nc_get, NC_READ, NULL},
-    {"LIST", nc_list, NC_READ, NULL},
     {"USERNAME", nc_username, 0, NULL},
     {"PASSWORD", nc_password, 0, NULL},
     {"LOGIN", nc_login, NC_USER, NULL},

@@ -51,6 +51,9 @@ struct obuf {
 void obuf_add(struct obuf *o, const char *s, size_t n);
 void obuf_puts(struct obuf *o, const char *s);
 void obuf_printf(struct obuf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append `KIND UPS NAME "`, the head of a quoted-value reply line, without
+ * printf: GET VAR is the request upsd answers most. */
+void obuf_head(struct obuf *o, const char *kind, const char *ups, const char *name);
 /* Append src escaped with NUT's value escaping (\ " #), without quotes. */
 void obuf_escaped(struct obuf *o, const char *src);
 void obuf_free(struct obuf *o);
