@@ -19,8 +19,8 @@
 #define UPSMON_MAX_MONITORS 128 /* MONITOR lines */
 #define UPSMON_MAX_ARGS 16      /* NOTIFYCMD words */
 #define UPSMON_MAX_CERTHOSTS 128
-#define UPSMON_MAX_NOTIFY_CONNECT 16 /* NOTIFYCMD_CONNECT lines (sandbox connect list) */
-#define UPSMON_MAX_NOTIFY_WRITE 16   /* NOTIFYCMD_WRITE lines (sandbox write list) */
+#define UPSMON_MAX_NOTIFY_CONNECT 8 /* NOTIFYCMD_CONNECT lines (sandbox connect list) */
+#define UPSMON_MAX_NOTIFY_WRITE 16  /* NOTIFYCMD_WRITE lines (sandbox write list) */
 
 enum upsmon_notify {
 	UPSMON_N_ONLINE = 0,
