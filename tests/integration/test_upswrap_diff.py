@@ -109,6 +109,9 @@ REGEXPS = [
     ("star_class", r"[*+?]+"),
     ("dollar_mid", r"a$b"),
     ("backslash_end", "a\\\\"),
+    # plain words take upswrap's literal path (no PCRE2): '$' semantics too
+    ("lit", r"now"),
+    ("lit_punct", r"-h=1;@x #~"),
 ]
 
 REGEXP_ARGS = ["a", "b", "axyz", "bxyz", "", "123", "-5", "12a", "foobaz", "barbaz",
@@ -117,7 +120,10 @@ REGEXP_ARGS = ["a", "b", "axyz", "bxyz", "", "123", "-5", "12a", "foobaz", "barb
                "\u00e9\u00e9", "\u00e9t\u00e9", "a.c", "..", "root", "rooted", "ab",
                "aab", "c", "bc", " x ", "\t", "a{", "a{1,x}", "-", "[a]", "*?", "a\\",
                "/var/lib/upsguard/x", "/var/lib/upsguard/../x", "1.2.3.4",
-               "12345678-1234-1234-1234-123456789abc", "\u0663"]
+               "12345678-1234-1234-1234-123456789abc", "\u0663",
+               "now", "now\n", "now\n\n", "NOW", "nowx", " now", "-h=1;@x #~", "-h=1;@x #~\n"]
+LITERAL_ARGS = {"now", "now\n", "now\n\n", "NOW", "nowx", " now", "-h=1;@x #~",
+                "-h=1;@x #~\n"}
 
 BAD_REGEXPS = [r"[a-", r"(", r"a{3,1}", r"\q", r"*a", r"a**", r"(?<n>a)", r"\N{DASH}",
                r"(?L)a", r"a)", r"[z-a]", r"(?P=nope)", r"\2(a)", r"(?#open"]
@@ -134,7 +140,8 @@ def set_regexp(root):
     # each pattern against a spread of arguments (stride keeps it bounded)
     for i, (name, _) in enumerate(REGEXPS):
         for j, arg in enumerate(REGEXP_ARGS):
-            if (i + j) % 7 == 0 or arg in ("", "abc", "a", "abc\n"):
+            if (i + j) % 7 == 0 or arg in ("", "abc", "a", "abc\n") or \
+                    (name.startswith("lit") and arg in LITERAL_ARGS):
                 cmds.append([name, arg])
     cmds += [["ecXo", "x"], ["echo", "x"], ["eco", "x"], ["ecXo", "y"], ["two", "a", "bbb"],
              ["two", "a"], ["two", "a", "b", "c"], ["two", "A", "b"], ["alt"],

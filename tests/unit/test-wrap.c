@@ -157,6 +157,39 @@ test_regex_semantics(void **state)
 	assert_true(py_match("a\\", "a$"));
 }
 
+/* A plain word is compared instead of compiled: the answers must be PCRE2's
+ * for the same word in a group (which forces the PCRE2 path). */
+static void
+test_regex_literal_fast_path(void **state)
+{
+	static const char *const words[] = {"now", "-h", "poweroff", "a b", "x#y", "k=v",
+					    "/sbin/shutdown", "", "'q'", "@~!%&;<>,"};
+	char grouped[64], subj[64];
+
+	(void)state;
+	for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+		const char *p = words[w];
+		snprintf(grouped, sizeof(grouped), "(?:%s)", p);
+		/* subjects: prefix + word + suffix, and the empty string */
+		static const char *const around[][2] = {{"", ""},   {"", "\n"},  {"", "\n\n"},
+							{"", "x"},  {"x", ""},    {"\n", ""},
+							{"", " "}, {"(", ")"}};
+		for (size_t f = 0; f <= sizeof(around) / sizeof(around[0]); f++) {
+			if (f == sizeof(around) / sizeof(around[0]))
+				subj[0] = '\0';
+			else
+				snprintf(subj, sizeof(subj), "%s%s%s", around[f][0], p, around[f][1]);
+			if (py_match(p, subj) != py_match(grouped, subj))
+				fail_msg("'%s' on '%s': literal and PCRE2 disagree", p, subj);
+		}
+	}
+	assert_true(py_match("now", "now\n"));
+	assert_false(py_match("now", "NOW"));
+	assert_false(py_match("now", "nowx"));
+	assert_true(py_match("", ""));
+	assert_false(py_match("", "x"));
+}
+
 static void
 test_regex_rejected(void **state)
 {
@@ -183,12 +216,26 @@ test_regex_bound(void **state)
 	memset(p, 'a', 4097);
 	p[4097] = '\0';
 	assert_false(compiles(p));
-	free(p);
+	/* The translation buffer is sized from the pattern: the units that
+	 * grow most, repeated up to the bound, must all still translate. */
+	static const char *const units[] = {"a", "[a-b]", "\xc3\xa9", "\xf4\x8f\xbf\xbf",
+					    "x{,9}", "[\\x00-\\x7f]", "\\d", "(?i:b)"};
+	for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
+		size_t n = 0, k = strlen(units[u]);
+		while (n + k <= 4096) {
+			memcpy(p + n, units[u], k);
+			n += k;
+		}
+		p[n] = '\0';
+		if (!compiles(p))
+			fail_msg("%zu bytes of '%s' should compile", n, units[u]);
+	}
 	/* catastrophic backtracking hits the match limit and denies */
 	char s[64];
 	memset(s, 'a', 40);
 	strcpy(s + 40, "!");
 	assert_false(py_match("(a+)+b", s));
+	free(p);
 }
 
 /* ---- wpy ---- */
@@ -421,6 +468,7 @@ main(void)
 		cmocka_unit_test(test_ini_errors),
 		cmocka_unit_test(test_ini_nonstrict_and_quirks),
 		cmocka_unit_test(test_regex_semantics),
+		cmocka_unit_test(test_regex_literal_fast_path),
 		cmocka_unit_test(test_regex_rejected),
 		cmocka_unit_test(test_regex_bound),
 		cmocka_unit_test(test_realpath),

@@ -22,13 +22,18 @@
 #include <string.h>
 
 #define WRE_MAX_PATTERN 4096  /* bytes of one Python pattern */
-#define WRE_MAX_OUT (WRE_MAX_PATTERN * 12 + 64)
+/* PCRE2 bytes per pattern byte, at most: an ASCII literal becomes \x{61}
+ * (6), a class range a-b becomes \x{61}-\x{62} (13 for 3); leading flags
+ * and the appended '$' fit in the constant. */
+#define WRE_OUT_PER_BYTE 12
+#define WRE_OUT_EXTRA 64
 #define WRE_MAX_DEPTH 200     /* nested groups */
 #define WRE_MAX_GROUPS 200
 #define WRE_MAX_REPEAT 65535  /* PCRE2's limit; Python's is larger: refused */
 #define WRE_MATCH_LIMIT 1000000 /* backtracking steps before denying */
 
 struct wre {
+	char *literal; /* set instead of code for a pattern without metacharacters */
 	pcre2_code *code;
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
@@ -84,10 +89,23 @@ emits(struct tr *t, const char *s)
 static int
 emit_cp(struct tr *t, unsigned long cp)
 {
-	char b[24];
+	/* Every literal goes through here: formatted by hand, not snprintf,
+	 * which was a third of the start-up cost of upswrap. */
+	static const char hex[] = "0123456789abcdef";
+	char b[24], digits[16];
+	size_t n = 0, k = 0;
 
-	snprintf(b, sizeof(b), "\\x{%lx}", cp);
-	return emits(t, b);
+	do {
+		digits[k++] = hex[cp & 0xf];
+		cp >>= 4;
+	} while (cp && k < sizeof(digits));
+	b[n++] = '\\';
+	b[n++] = 'x';
+	b[n++] = '{';
+	while (k > 0)
+		b[n++] = digits[--k];
+	b[n++] = '}';
+	return emit(t, b, n);
 }
 
 /* Decode one UTF-8 code point (the pattern was validated as UTF-8). */
@@ -764,12 +782,26 @@ int
 wre_translate(const char *pattern, char *out, size_t outlen, bool *ascii, char *err,
 	      size_t errlen)
 {
-	struct tr t = {.p = pattern, .end = pattern + strlen(pattern), .out = out,
-		       .cap = outlen, .err = err, .errlen = errlen};
+	/* Not zero-initialised: the group table is 13 KB, and clearing it per
+	 * pattern was most of upswrap's start-up time.  Entries are written
+	 * before they are read (open_group, tr_flags); only depth 0 needs a value. */
+	struct tr t;
 	unsigned opts = 0;
 	bool at_start = true;
 	int r = 0;
 
+	t.p = pattern;
+	t.end = pattern + strlen(pattern);
+	t.out = out;
+	t.len = 0;
+	t.cap = outlen;
+	t.verbose[0] = false;
+	t.depth = 0;
+	t.ngroups = 0;
+	t.open[0] = 0;
+	t.last = LAST_NONE;
+	t.err = err;
+	t.errlen = errlen;
 	if (strlen(pattern) > WRE_MAX_PATTERN + 1) /* + the '$' oslo appends */
 		return tfail(&t, "pattern longer than %d bytes", WRE_MAX_PATTERN);
 	if (outlen == 0)
@@ -802,60 +834,101 @@ wre_translate(const char *pattern, char *out, size_t outlen, bool *ascii, char *
 	return 0;
 }
 
-int
-wre_check(const char *pattern, char *err, size_t errlen)
+/*
+ * Python pattern + '$' (oslo matches the whole argument) translated into a
+ * malloc'd PCRE2 pattern; NULL with a message.  The buffer is sized from
+ * the pattern, not the maximum: upswrap translates every regular
+ * expression of every filter at each call, and 48 KB buffers cost it a page
+ * fault apiece.
+ */
+static char *
+translated(const char *pattern, bool *ascii, char *err, size_t errlen)
 {
-	size_t plen = strlen(pattern);
-	char *src, *pcre;
-	bool ascii;
-	int r;
-
-	if (plen > WRE_MAX_PATTERN) {
-		snprintf(err, errlen, "pattern longer than %d bytes", WRE_MAX_PATTERN);
-		return -EINVAL;
-	}
-	src = malloc(plen + 2);
-	pcre = malloc(WRE_MAX_OUT);
-	if (!src || !pcre) {
-		free(src);
-		free(pcre);
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	memcpy(src, pattern, plen);
-	memcpy(src + plen, "$", 2);
-	r = wre_translate(src, pcre, WRE_MAX_OUT, &ascii, err, errlen);
-	free(src);
-	free(pcre);
-	return r;
-}
-
-struct wre *
-wre_compile(const char *pattern, char *err, size_t errlen)
-{
-	size_t plen = strlen(pattern);
-	char *src, *pcre;
-	bool ascii = false;
-	int ec;
-	PCRE2_SIZE eo;
-	struct wre *re;
-	pcre2_compile_context *cctx;
+	size_t plen = strlen(pattern), outlen;
+	char *src, *out;
 
 	if (plen > WRE_MAX_PATTERN) {
 		snprintf(err, errlen, "pattern longer than %d bytes", WRE_MAX_PATTERN);
 		return NULL;
 	}
-	/* oslo matches pattern + '$' from the start of the argument. */
+	outlen = (plen + 1) * WRE_OUT_PER_BYTE + WRE_OUT_EXTRA;
 	src = malloc(plen + 2);
-	pcre = malloc(WRE_MAX_OUT);
-	re = calloc(1, sizeof(*re));
-	if (!src || !pcre || !re) {
+	out = malloc(outlen);
+	if (!src || !out) {
+		free(src);
+		free(out);
 		snprintf(err, errlen, "out of memory");
-		goto fail;
+		return NULL;
 	}
 	memcpy(src, pattern, plen);
 	memcpy(src + plen, "$", 2);
-	if (wre_translate(src, pcre, WRE_MAX_OUT, &ascii, err, errlen) < 0)
+	if (wre_translate(src, out, outlen, ascii, err, errlen) < 0) {
+		free(out);
+		out = NULL;
+	}
+	free(src);
+	return out;
+}
+
+/*
+ * Most filter arguments are plain words ("-h", "now", "poweroff").  Python
+ * gives re.match(word + '$', s) the same answer as comparing: s is the word,
+ * or the word and one final newline ('$' also matches before it).  Printable
+ * ASCII without a regular-expression metacharacter is such a word; it needs
+ * neither the translation nor PCRE2, which is most of a call's cost.
+ */
+static bool
+is_literal(const char *pattern)
+{
+	for (const char *p = pattern; *p; p++)
+		if (*p < 0x20 || *p > 0x7e || strchr(".^$*+?{}[]\\|()", *p))
+			return false;
+	return strlen(pattern) <= WRE_MAX_PATTERN;
+}
+
+static bool
+literal_match(const char *lit, const char *s)
+{
+	size_t n = strlen(lit);
+
+	return strncmp(lit, s, n) == 0 && (s[n] == '\0' || (s[n] == '\n' && s[n + 1] == '\0'));
+}
+
+int
+wre_check(const char *pattern, char *err, size_t errlen)
+{
+	bool ascii;
+	char *pcre;
+
+	if (is_literal(pattern))
+		return 0;
+	pcre = translated(pattern, &ascii, err, errlen);
+	free(pcre);
+	return pcre ? 0 : -EINVAL;
+}
+
+struct wre *
+wre_compile(const char *pattern, char *err, size_t errlen)
+{
+	bool ascii = false;
+	int ec;
+	PCRE2_SIZE eo;
+	struct wre *re = calloc(1, sizeof(*re));
+	char *pcre = NULL;
+	pcre2_compile_context *cctx;
+
+	if (!re) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (is_literal(pattern)) {
+		if (!(re->literal = strdup(pattern))) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		return re;
+	}
+	if (!(pcre = translated(pattern, &ascii, err, errlen)))
 		goto fail;
 	cctx = pcre2_compile_context_create(NULL);
 	if (!cctx) {
@@ -881,11 +954,9 @@ wre_compile(const char *pattern, char *err, size_t errlen)
 		goto fail;
 	}
 	pcre2_set_match_limit(re->mctx, WRE_MATCH_LIMIT);
-	free(src);
 	free(pcre);
 	return re;
 fail:
-	free(src);
 	free(pcre);
 	wre_free(re);
 	return NULL;
@@ -894,6 +965,8 @@ fail:
 bool
 wre_match(const struct wre *re, const char *s)
 {
+	if (re->literal)
+		return literal_match(re->literal, s);
 	int rc = pcre2_match(re->code, (PCRE2_SPTR)s, strlen(s), 0, PCRE2_ANCHORED, re->md,
 			     re->mctx);
 	/* A match-limit overrun or any error denies. */
@@ -905,6 +978,7 @@ wre_free(struct wre *re)
 {
 	if (!re)
 		return;
+	free(re->literal);
 	pcre2_match_data_free(re->md);
 	pcre2_match_context_free(re->mctx);
 	pcre2_code_free(re->code);
