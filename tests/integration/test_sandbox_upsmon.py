@@ -254,3 +254,138 @@ def test_upsmon_refuses_world_readable_conf(menv, run_user):
     assert r.returncode != 0
     err = r.stdout + r.stderr
     assert "upsmon.conf" in err and "chmod" in err, err
+
+
+# ---- NOTIFYCMD_CONNECT / NOTIFYCMD_WRITE, and failures explained loudly ----
+
+NET_SCRIPT = """#!/bin/bash
+# A webhook stand-in (like curl to ntfy or Home Assistant): exit 7 when the
+# connection cannot be made, as curl does.
+if (exec 3<>/dev/tcp/127.0.0.1/{port}) 2>/dev/null; then
+    echo "$NOTIFYTYPE tcp-ok" >> {log}
+else
+    echo "$NOTIFYTYPE tcp-failed" >> {log}
+    exit 7
+fi
+"""
+
+
+def start_with(procs, workdir, menv, notifycmd, extra="", env=None):
+    dev = os.path.join(str(workdir), "ups1.dev")
+    write_dev(dev, "OL")
+    peer = NutPeer(procs, workdir, {"ups1": dev}).start()
+    menv.write_conf(["ups1@127.0.0.1:%d 1 monprimary pmpass primary" % peer.port],
+                    notifycmd=notifycmd, extra=extra)
+    p = menv.start(procs, env=env)
+    parts = upsmon_parts(p.pid)
+    return peer, p, parts
+
+
+def go_on_battery(peer):
+    time.sleep(1.5)  # let [net] see OL first
+    write_dev(peer.upses["ups1"][0], "OB")
+
+
+def test_notifycmd_network_refused_names_the_directive(menv, procs, workdir, run_user):
+    require_root()
+    log = os.path.join(menv.pub, "net.log")
+    with socket.socket() as lst:
+        lst.bind(("127.0.0.1", 0))
+        lst.listen(4)
+        lst.setblocking(False)
+        script = write_script(os.path.join(menv.base, "webhook.sh"),
+                              NET_SCRIPT.format(port=lst.getsockname()[1], log=log))
+        peer, p, parts = start_with(procs, workdir, menv, script)
+        go_on_battery(peer)
+        wait_for(lambda: os.path.exists(log) and "ONBATT tcp-failed" in open(log).read(), 20,
+                 what="the webhook script to run and fail")
+        out = wait_for(lambda: "exited with status 7" in p.output() and p.output(), 10,
+                       what="[notify] to explain the failure (have %r)" % p.output()[-2000:])
+        line = [x for x in out.splitlines() if "exited with status 7" in x][0]
+        assert "NOTIFYCMD_CONNECT host:port" in line and "no network" in line, line
+        assert "NOTIFYCMD_WRITE" in line, line
+        with pytest.raises(BlockingIOError):
+            lst.accept()
+
+
+def test_notifycmd_connect_optin(menv, hook, procs, workdir, run_user):
+    """NOTIFYCMD_CONNECT opens one port (Landlock) and TCP sockets (seccomp);
+    NOTIFYCMD_WRITE one more writable path; nothing else changes."""
+    require_root()
+    require_landlock(4)
+    ll = LandlockOnlyDir()
+    wdir = os.path.join(ll.path, "notify-state")
+    os.mkdir(wdir)
+    os.chmod(wdir, 0o777)
+    log = os.path.join(menv.pub, "net.log")
+    try:
+        with socket.socket() as lst, socket.socket() as other:
+            lst.bind(("127.0.0.1", 0))
+            lst.listen(8)
+            other.bind(("127.0.0.1", 0))
+            other.listen(1)
+            other.setblocking(False)
+            port = lst.getsockname()[1]
+            script = write_script(os.path.join(menv.base, "webhook.sh"),
+                                  NET_SCRIPT.format(port=port, log=log))
+            peer, p, parts = start_with(
+                procs, workdir, menv, script, env=hook.env,
+                extra="NOTIFYCMD_CONNECT 127.0.0.1:%d\nNOTIFYCMD_WRITE %s" % (port, wdir))
+            conn = hook.wait("notify", pid=parts["notify"])
+            assert_confined(parts["notify"], "upsmon [notify]")
+            # the opted-in destination and path work
+            assert_allowed(conn, "connect 127.0.0.1 %d" % port)
+            assert_allowed(conn, "write %s/state" % wdir)
+            # another port, binding, the rest of /dev/shm: still refused by Landlock
+            assert conn.ask("connect 127.0.0.1 %d" % other.getsockname()[1]) == "ERR EACCES"
+            assert_denied(conn, "bind %d" % free_port())
+            assert conn.ask("write %s/outside" % ll.path) == "ERR EACCES"
+            # W^X holds for the opted-in path too
+            dropped = write_script(os.path.join(wdir, "dropped.sh"), "#!/bin/sh\nexit 0\n")
+            assert conn.ask("spawn %s" % dropped) == "OK exit 126"
+            with pytest.raises(BlockingIOError):
+                other.accept()
+            # the NOTIFYCMD itself reaches its webhook
+            go_on_battery(peer)
+            wait_for(lambda: os.path.exists(log) and "ONBATT tcp-ok" in open(log).read(), 20,
+                     what="the webhook script to connect")
+            assert "exited with status" not in p.output()
+    finally:
+        ll.cleanup()
+
+
+def test_notifycmd_sigsys_and_exec_failure_explained(menv, procs, workdir, run_user):
+    require_root()
+    # a NOTIFYCMD that makes a system call outside the profile dies of SIGSYS
+    script = write_script(os.path.join(menv.base, "acct.sh"),
+                          "#!/bin/sh\nexec /usr/bin/python3 -c "
+                          "'import ctypes; ctypes.CDLL(None).syscall(163, 0)'\n")
+    peer, p, parts = start_with(procs, workdir, menv, script)
+    go_on_battery(peer)
+    out = wait_for(lambda: "SIGSYS" in p.output() and p.output(), 25,
+                   what="[notify] to report SIGSYS (have %r)" % p.output()[-2000:])
+    line = [x for x in out.splitlines() if "SIGSYS" in x][0]
+    assert "acct.sh" in line and "ONBATT" in line and "NOTIFYCMD_CONNECT" in line, line
+    assert proc_status(parts["notify"])["State"][0] in "SR", "[notify] must survive its child"
+    p.stop()
+    for proc in list(procs.started):
+        proc.stop()
+    procs.started.clear()
+
+    # a NOTIFYCMD that cannot be executed at all (mode 0644): said at once
+    menv2 = UpsmonEnv("upsmon2")
+    try:
+        noexec = write_script(os.path.join(menv2.base, "noexec.sh"), "#!/bin/sh\nexit 0\n",
+                              mode=0o644)
+        wd = os.path.join(str(workdir), "second")
+        os.makedirs(wd)
+        os.chmod(wd, 0o755)
+        peer, p, parts = start_with(procs, wd, menv2, noexec)
+        go_on_battery(peer)
+        out = wait_for(lambda: "cannot be executed" in p.output() and p.output(), 25,
+                       what="[notify] to report the exec failure (have %r)" % p.output()[-2000:])
+        line = [x for x in out.splitlines() if "cannot be executed" in x][0]
+        assert "noexec.sh" in line and "Permission denied" in line and "chmod" in line, line
+        assert "W^X" in line, line
+    finally:
+        menv2.cleanup()
