@@ -30,7 +30,10 @@ static const char *const sb_devices[] = {"/dev/pts", "/dev/tty"};
 void
 scriptbox_init(struct scriptbox *sb, const char *program)
 {
+	bool describe = sb->describe; /* set by the caller before init */
+
 	memset(sb, 0, sizeof(*sb));
+	sb->describe = describe;
 	sb->m.program = program;
 	for (size_t i = 0; i < SB_N(sb_read); i++)
 		if (access(sb_read[i], F_OK) == 0)
@@ -144,6 +147,8 @@ scriptbox_finish(struct scriptbox *sb, const char **conflict, const char **write
 			return r;
 	}
 	/* Our own directory: upssched and `upsmon -c fsd` live beside us. */
+	if (sb->describe)
+		return sandbox_manifest_add_exec(&sb->m, "<its own directory>");
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n > 0) {
 		self[n] = '\0';

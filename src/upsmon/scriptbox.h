@@ -44,9 +44,11 @@ struct scriptbox {
 	size_t nowned;
 	const char *wx_dropped[SCRIPTBOX_MAX_OWNED]; /* script dirs left out for W^X */
 	size_t nwx_dropped;
+	bool describe; /* for -h: name "<own directory>" instead of this build's path */
 };
 
-/* The defaults above, syscall groups for running scripts; `program` names it. */
+/* The defaults above, syscall groups for running scripts; `program` names it.
+ * Clears *sb except `describe`. */
 void scriptbox_init(struct scriptbox *sb, const char *program);
 
 /* A writable path (an opt-in).  0, -E2BIG, -EINVAL. */

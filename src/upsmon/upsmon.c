@@ -128,8 +128,9 @@ static void
 usage_notify_manifest(FILE *f)
 {
 	static struct upsmon_conf empty;
-	struct scriptbox sb;
+	static struct scriptbox sb;
 
+	sb.describe = true;
 	if (notify_manifest(&empty, NULL, &sb) < 0)
 		return;
 	sandbox_manifest_print(&sb.m, f);
@@ -153,7 +154,8 @@ usage(FILE *f)
 		   "  -t / -T    check / print the effective configuration\n"
 		   "  -u user    run [net] and [notify] as user (default RUN_AS_USER, then %s)\n"
 		   "processes: [priv] root, waits for SHUTDOWN; [net] %s, chrooted to "
-		   "<statepath>/%s, connects to upsd only; [notify] %s, no network\n",
+		   "<statepath>/%s, connects to upsd only; [notify] %s, Landlock with W^X, no network unless "
+		   "NOTIFYCMD_CONNECT\n",
 	    RUN_AS_USER, RUN_AS_USER, UPSMON_EMPTY_DIR, RUN_AS_USER);
 	usage_notify_manifest(f);
 }

@@ -376,6 +376,22 @@ timer_manifest(const struct upssched_conf *c, struct scriptbox *sb)
 }
 
 static void
+usage_manifest(void)
+{
+	static struct upssched_conf empty;
+	static struct scriptbox sb;
+
+	sb.describe = true;
+	if (timer_manifest(&empty, &sb) < 0)
+		return;
+	sandbox_manifest_print(&sb.m, stdout);
+	fputs("  plus CMDSCRIPT (and its directory unless writable), PIPEFN's directory and\n"
+	      "  the CMDSCRIPT_WRITE / CMDSCRIPT_CONNECT opt-ins of upssched.conf; run by upsmon\n"
+	      "  this layer stacks inside [notify]'s\n",
+	    stdout);
+}
+
+static void
 timer_sandbox(const struct upssched_conf *c)
 {
 	static struct scriptbox sb; /* large (path storage): not on the stack */
@@ -617,6 +633,8 @@ main(int argc, char **argv)
 			    "usage: upssched [-l] [-D] [-t] [-T] [message]\n"
 			    "  run by upsmon as NOTIFYCMD (NOTIFYTYPE, UPSNAME in the environment)\n"
 			    "  -l  list the running timers\n");
+			if (c == 'h')
+				usage_manifest();
 			return c == 'h' ? 0 : 1;
 		}
 	}
