@@ -279,3 +279,21 @@ def write_script(path, text, mode=0o755):
         f.write(text)
     os.chmod(path, mode)
     return path
+
+
+def kill_and_reap_wait(pid, timeout=10.0):
+    """SIGTERM a daemon we did not start directly (by pid), and wait until it
+    is gone from /proc: an orphan stays a zombie until init reaps it, and
+    tests that count processes by name must not see it."""
+    try:
+        os.kill(pid, 15)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                f.read()
+        except OSError:
+            return
+        time.sleep(0.1)

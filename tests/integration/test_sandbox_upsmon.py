@@ -13,7 +13,7 @@ import pytest
 from conftest import DDL_DIR, free_port, our_bin, wait_for
 from nut_peer import NutPeer
 from sandbox_helpers import (HookServer, LandlockOnlyDir, assert_allowed, assert_confined,
-                             assert_denied, dac_allows, proc_status, require_landlock,
+                             assert_denied, dac_allows, kill_and_reap_wait, proc_status, require_landlock,
                              require_root, standard_forbidden, write_script)
 from upsmon_helpers import UpsmonEnv, upsmon_parts, write_dev
 
@@ -226,10 +226,7 @@ def test_upssched_timer_confined(menv, procs, run_user):
     finally:
         lst.close()
         for pid in timers:
-            try:
-                os.kill(pid, 15)
-            except ProcessLookupError:
-                pass
+            kill_and_reap_wait(pid)
 
 
 def test_upsmon_refuses_missing_run_as_user(menv, run_user):

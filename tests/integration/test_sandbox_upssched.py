@@ -11,7 +11,7 @@ import pytest
 from conftest import free_port, our_bin, wait_for
 from nut_peer import NutPeer
 from sandbox_helpers import (HookServer, LandlockOnlyDir, assert_allowed, assert_confined,
-                             assert_denied, dac_allows, proc_status, require_landlock,
+                             assert_denied, dac_allows, kill_and_reap_wait, proc_status, require_landlock,
                              require_root, write_script)
 from upsmon_helpers import UpsmonEnv, upsmon_parts, write_dev
 
@@ -30,10 +30,7 @@ def senv(run_user):
     yield e
     for conn in e.hook.conns:
         if conn.tag == "sched":
-            try:
-                os.kill(conn.pid, 15)
-            except ProcessLookupError:
-                pass
+            kill_and_reap_wait(conn.pid)
     e.hook.close()
     e.ll.cleanup()
     e.cleanup()
@@ -151,12 +148,14 @@ def test_timer_nested_in_notify(senv, procs, workdir, run_user):
     time.sleep(1.5)
     write_dev(peer.upses["ups1"][0], "OB")
     conn = senv.hook.wait("sched", timeout=20)
+    # [notify]'s filter plus the timer's own (the hook connects before the
+    # sandbox, and the inherited filter already shows Seccomp 2: wait for ours)
+    notify_filters = int(proc_status(parts["notify"])["Seccomp_filters"])
+    wait_for(lambda: int(proc_status(conn.pid)["Seccomp_filters"]) > notify_filters, 10,
+             what="the timer's own seccomp layer")
     st = assert_confined(conn.pid, "upssched timer (nested)")
     assert st["Uid"].split()[0] == str(run_user[1])
-    # [notify]'s filter plus the timer's own
     assert int(st["Seccomp_filters"]) >= 2, st["Seccomp_filters"]
-    notify_filters = int(proc_status(parts["notify"])["Seccomp_filters"])
-    assert int(st["Seccomp_filters"]) > notify_filters
     # the narrower layer: [notify] may write there, the timer may not
     assert_allowed(notify, "write %s/from-notify" % notify_only)
     assert conn.ask("write %s/from-timer" % notify_only) == "ERR EACCES"
