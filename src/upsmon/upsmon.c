@@ -19,12 +19,14 @@
 
 #include "config.h"
 #include "conf/upsmon_conf.h"
+#include "conf/upssched_conf.h"
 #include "log.h"
 #include "paths.h"
 #include "privsep/privsep.h"
 #include "sandbox/sandbox.h"
 #include "str.h"
 #include "upsmon.h"
+#include "scriptbox.h"
 #include "shutdowncmd.h"
 
 struct opts {
@@ -38,6 +40,7 @@ struct opts {
 struct upsmon {
 	struct opts o;
 	struct upsmon_conf *conf;
+	struct upssched_conf *sched; /* when NOTIFYCMD is upssched: its needs join [notify]'s */
 	char conffile[4096];
 	char pidfile[4096];
 	char netpidfile[4096]; /* [net]'s pid, for `-c fsd` from unprivileged scripts */
@@ -70,6 +73,73 @@ title_init(int argc, char **argv)
 	title_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0]);
 }
 
+/*
+ * [notify]'s manifest: the scriptbox principle (scriptbox.h), NOTIFYCMD,
+ * the NOTIFYCMD_WRITE / NOTIFYCMD_CONNECT opt-ins, and, when NOTIFYCMD is
+ * upssched, what upssched and its CMDSCRIPT need (they run inside it).
+ * Returns 0, or -errno after logging what to change.
+ */
+static int
+notify_manifest(const struct upsmon_conf *c, const struct upssched_conf *sc,
+    struct scriptbox *sb)
+{
+	const char *tree = NULL, *w = NULL;
+	int r = 0;
+
+	scriptbox_init(sb, "upsmon [notify]");
+	for (size_t i = 0; r >= 0 && i < c->nnotify_write; i++)
+		r = scriptbox_add_write(sb, c->notify_write[i]);
+	for (size_t i = 0; r >= 0 && i < c->nnotify_connect; i++)
+		r = scriptbox_add_connect(sb, c->notify_connect[i].host,
+		    (uint16_t)c->notify_connect[i].port);
+	if (sc) {
+		if (r >= 0 && sc->pipefn)
+			r = scriptbox_add_write_dir_of(sb, sc->pipefn);
+		if (r >= 0 && sc->lockfn)
+			r = scriptbox_add_write_dir_of(sb, sc->lockfn);
+		for (size_t i = 0; r >= 0 && i < sc->ncmd_write; i++)
+			r = scriptbox_add_write(sb, sc->cmd_write[i]);
+		for (size_t i = 0; r >= 0 && i < sc->ncmd_connect; i++)
+			r = scriptbox_add_connect(sb, sc->cmd_connect[i].host,
+			    (uint16_t)sc->cmd_connect[i].port);
+	}
+	if (r < 0) {
+		log_err("[notify] sandbox: too many NOTIFYCMD_WRITE/NOTIFYCMD_CONNECT entries "
+			"(with upssched's): %s", strerror(-r));
+		return r;
+	}
+	if ((r = scriptbox_finish(sb, &tree, &w)) == -EPERM) {
+		log_err("[notify] sandbox: W^X: %s may be written (NOTIFYCMD_WRITE, "
+			"CMDSCRIPT_WRITE or upssched's PIPEFN/LOCKFN) but lies in or above %s, "
+			"where programs are executed: choose a path outside it",
+		    w ? w : "?", tree);
+		return r;
+	}
+	if (r >= 0 && c->notifycmd)
+		r = scriptbox_add_script(sb, c->notifycmd[0]);
+	if (r >= 0 && sc && sc->cmdscript)
+		r = scriptbox_add_script(sb, sc->cmdscript[0]);
+	if (r < 0)
+		log_err("[notify] sandbox: %s", strerror(-r));
+	return r;
+}
+
+static void
+usage_notify_manifest(FILE *f)
+{
+	static struct upsmon_conf empty;
+	static struct scriptbox sb;
+
+	sb.describe = true;
+	if (notify_manifest(&empty, NULL, &sb) < 0)
+		return;
+	sandbox_manifest_print(&sb.m, f);
+	fputs("  plus NOTIFYCMD (and its directory unless writable), the NOTIFYCMD_WRITE and\n"
+	      "  NOTIFYCMD_CONNECT opt-ins of upsmon.conf, and, when NOTIFYCMD is upssched,\n"
+	      "  its PIPEFN/LOCKFN directories, CMDSCRIPT, CMDSCRIPT_WRITE/_CONNECT\n",
+	    f);
+}
+
 static void
 usage(FILE *f)
 {
@@ -84,8 +154,10 @@ usage(FILE *f)
 		   "  -t / -T    check / print the effective configuration\n"
 		   "  -u user    run [net] and [notify] as user (default RUN_AS_USER, then %s)\n"
 		   "processes: [priv] root, waits for SHUTDOWN; [net] %s, chrooted to "
-		   "<statepath>/%s, connects to upsd only; [notify] %s, no network\n",
+		   "<statepath>/%s, connects to upsd only; [notify] %s, Landlock with W^X, no network unless "
+		   "NOTIFYCMD_CONNECT\n",
 	    RUN_AS_USER, RUN_AS_USER, UPSMON_EMPTY_DIR, RUN_AS_USER);
+	usage_notify_manifest(f);
 }
 
 static int
@@ -115,6 +187,30 @@ parse_args(int argc, char **argv, struct opts *o)
 	return optind == argc ? 0 : -EINVAL;
 }
 
+/* NOTIFYCMD is upssched (by name): read upssched.conf for what it will need. */
+static void
+load_sched(struct upsmon *u)
+{
+	const struct upsmon_conf *c = u->conf;
+	struct conf_diag diag;
+	char path[4096];
+	const char *base;
+
+	if (!c->notifycmd)
+		return;
+	base = strrchr(c->notifycmd[0], '/');
+	base = base ? base + 1 : c->notifycmd[0];
+	if (strcmp(base, "upssched") != 0 ||
+	    paths_conf_file(path, sizeof(path), "upssched.conf") < 0)
+		return;
+	conf_diag_init(&diag);
+	if (upssched_conf_load(path, &u->sched, &diag) < 0)
+		log_warn("%s: cannot read it: the [notify] sandbox will not allow upssched's "
+			 "PIPEFN/LOCKFN directories and CMDSCRIPT",
+		    path);
+	conf_diag_free(&diag);
+}
+
 static int
 load_conf(struct upsmon *u)
 {
@@ -134,6 +230,8 @@ load_conf(struct upsmon *u)
 	r = upsmon_conf_load(u->conffile, &u->conf, &diag);
 	conf_diag_print(stderr, &diag);
 	conf_diag_free(&diag);
+	if (r == 0)
+		load_sched(u);
 	return r;
 }
 
@@ -149,6 +247,9 @@ validate(struct upsmon *u)
 		log_err("%s: no MONITOR line: nothing to watch", u->conffile);
 		return -EINVAL;
 	}
+	struct scriptbox sb;
+	if (notify_manifest(c, u->sched, &sb) < 0)
+		return -EPERM;
 	for (size_t i = 0; i < c->nmonitors; i++)
 		total += c->monitors[i].powervalue;
 	if (total < c->minsupplies) {
@@ -438,8 +539,9 @@ apply_sandbox(struct upsmon *u, struct sandbox_manifest *m, const char *tag)
 
 	m->run_as = &u->user;
 	if (sandbox_apply(m, &rep) < 0)
-		log_fatal("[%s] sandbox failed at step %s", tag,
-		    rep.failed_step ? rep.failed_step : "?");
+		log_fatal("[%s] sandbox failed at step %s%s%s", tag,
+		    rep.failed_step ? rep.failed_step : "?", rep.failed_path ? ": " : "",
+		    rep.failed_path ? rep.failed_path : "");
 	if (sandbox_report_format(&rep, line, sizeof(line)) >= 0)
 		log_info("%s", line);
 }
@@ -488,7 +590,12 @@ notify_env(void)
 	 * since LeakSanitizer's ptrace-based check cannot run in the sandbox
 	 * they inherit and would spin forever at exit. */
 	static const char *const keep[] = {"NUT_CONFPATH", "NUT_STATEPATH", "ASAN_OPTIONS",
-	    "UBSAN_OPTIONS", "LSAN_OPTIONS"};
+	    "UBSAN_OPTIONS", "LSAN_OPTIONS",
+#if TEST_HOOKS
+	    /* test builds: upssched's timer process, started from here, joins the hook */
+	    SANDBOX_HOOK_ENV,
+#endif
+	};
 	char **env = calloc(sizeof(keep) / sizeof(keep[0]) + 2, sizeof(*env));
 	size_t n = 0;
 
@@ -507,10 +614,9 @@ static _Noreturn void
 run_notify(struct upsmon *u, int fd)
 {
 	struct notify_ctx ctx;
-	struct sandbox_manifest m;
+	static struct scriptbox sb; /* large (path storage): not on the stack */
 
 	memset(&ctx, 0, sizeof(ctx));
-	memset(&m, 0, sizeof(m));
 	log_set_tag("notify");
 	upsmon_set_title("upsmon [notify]");
 	ctx.fd = fd;
@@ -524,13 +630,16 @@ run_notify(struct upsmon *u, int fd)
 	if (sandbox_hook_open("notify", &ctx.hook) < 0)
 		log_warn("test hook requested but not connected");
 	ctx.hook_fd = sandbox_hook_fd(ctx.hook);
-	m.program = "upsmon [notify]";
-	/* NOTIFYCMD scripts (upssched, shell) need the file system, never the network:
-	 * no AF_INET/AF_INET6 sockets (seccomp), no Landlock file rules. */
-	m.no_landlock = true;
-	m.syscalls = SANDBOX_SYS_SPAWN | SANDBOX_SYS_EXEC | SANDBOX_SYS_FILE_WRITE |
-		     SANDBOX_SYS_UNIX_SERVER | SANDBOX_SYS_EVENT;
-	apply_sandbox(u, &m, "notify");
+	/* Least privilege for scripts (scriptbox.h): no network unless
+	 * NOTIFYCMD_CONNECT, writes only to scratch space and opt-ins, W^X. */
+	if (notify_manifest(u->conf, u->sched, &sb) < 0)
+		exit(1);
+	for (size_t i = 0; i < sb.nwx_dropped; i++)
+		log_info("[notify] W^X: %s is writable here, so only the configured script in "
+			 "it may run, not its other files",
+		    sb.wx_dropped[i]);
+	ctx.net_allowed = u->conf->nnotify_connect > 0;
+	apply_sandbox(u, &sb.m, "notify");
 	exit(notifier_run(&ctx));
 }
 
@@ -686,6 +795,7 @@ main(int argc, char **argv)
 	if (r < 0)
 		return 1;
 	r = upsmon_split(&u);
+	upssched_conf_free(u.sched);
 	upsmon_conf_free(u.conf);
 	return r;
 }

@@ -7,7 +7,8 @@
  *   [net]    unprivileged, chrooted to an empty directory, Landlock TCP
  *            connect to the upsd ports only: the protocol and the state
  *            machine.  net.c.
- *   [notify] unprivileged, no network: syslog, wall, NOTIFYCMD by execve.
+ *   [notify] unprivileged, no network unless NOTIFYCMD_CONNECT, Landlock
+ *            with W^X (scriptbox.h): syslog, wall, NOTIFYCMD by execve.
  *            notifier.c.
  * Everything each process needs is copied into its own struct before the
  * split; no process reads a setting from another.
@@ -75,6 +76,7 @@ struct notify_ctx {
 	size_t cmd_argc;
 	char **env;              /* environment for NOTIFYCMD, NULL-terminated */
 	int fd;                  /* NOTIFY in */
+	bool net_allowed;        /* NOTIFYCMD_CONNECT given: for the failure hints */
 	int hook_fd;
 	struct sandbox_hook *hook;
 };

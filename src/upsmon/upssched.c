@@ -12,8 +12,15 @@
  *   EXECUTE cmd                   run CMDSCRIPT cmd now
  * When a timer expires the timer process runs CMDSCRIPT [args] <name>.
  * The timer process is started on demand (LOCKFN serialises the start),
- * listens on the Unix socket PIPEFN, sandboxes itself (no network, seccomp)
- * and exits when no timer is left.  `upssched -l` lists the timers.
+ * listens on the Unix socket PIPEFN, sandboxes itself and exits when no
+ * timer is left.  `upssched -l` lists the timers.
+ *
+ * The timer's sandbox follows scriptbox.h (read and execute where
+ * programs live, write only to /tmp, /var/tmp, PIPEFN's directory and the
+ * CMDSCRIPT_WRITE opt-ins, W^X, TCP only to CMDSCRIPT_CONNECT ports).  Run
+ * by upsmon's [notify] it adds this layer inside [notify]'s (Landlock and
+ * seccomp stack under no_new_privs: a path must be allowed by both);
+ * started as root it drops to RUN_AS_USER first.
  *
  * Protocol on PIPEFN, one line each way, words separated by one space:
  *   START <name> <ups|*> <secs> -> OK | ERR EXISTS
@@ -39,6 +46,7 @@
 #include "log.h"
 #include "paths.h"
 #include "sandbox/sandbox.h"
+#include "scriptbox.h"
 #include "str.h"
 
 #define SCHED_MAX_TIMERS 256
@@ -66,6 +74,8 @@ struct sched {
 	size_t ntimers;
 	struct client clients[SCHED_MAX_CLIENTS];
 	int lfd;
+	struct sandbox_hook *hook; /* test builds: UPSGUARD_TEST_HOOK, tag "sched" */
+	int hook_fd;
 };
 
 static int64_t
@@ -291,16 +301,22 @@ timer_loop(struct sched *s)
 	for (size_t i = 0; i < SCHED_MAX_CLIENTS; i++)
 		s->clients[i].fd = -1;
 	for (;;) {
-		struct pollfd p[SCHED_MAX_CLIENTS + 1];
+		struct pollfd p[SCHED_MAX_CLIENTS + 2];
 		bool busy = false;
 		p[0] = (struct pollfd){s->lfd, POLLIN, 0};
 		for (size_t i = 0; i < SCHED_MAX_CLIENTS; i++) {
 			p[i + 1] = (struct pollfd){s->clients[i].fd, POLLIN, 0};
 			busy |= s->clients[i].fd >= 0;
 		}
-		if (poll(p, SCHED_MAX_CLIENTS + 1, next_timeout(s, idle_since)) > 0) {
+		p[SCHED_MAX_CLIENTS + 1] = (struct pollfd){s->hook_fd, POLLIN, 0}; /* -1: ignored */
+		if (poll(p, SCHED_MAX_CLIENTS + 2, next_timeout(s, idle_since)) > 0) {
 			if (p[0].revents)
 				accept_client(s);
+			if (s->hook_fd >= 0 && p[SCHED_MAX_CLIENTS + 1].revents &&
+			    sandbox_hook_handle(s->hook) < 0) {
+				s->hook = sandbox_hook_free(s->hook);
+				s->hook_fd = -1;
+			}
 			for (size_t i = 0; i < SCHED_MAX_CLIENTS; i++) {
 				if (s->clients[i].fd >= 0 && p[i + 1].revents && !client_read(s, &s->clients[i])) {
 					close(s->clients[i].fd);
@@ -332,32 +348,76 @@ already_confined(void)
 	return yes;
 }
 
-static void
-timer_sandbox(void)
+/* The timer's manifest (scriptbox.h); 0 or -errno after logging why. */
+static int
+timer_manifest(const struct upssched_conf *c, struct scriptbox *sb)
 {
-	struct sandbox_manifest m;
+	const char *tree = NULL, *w = NULL;
+	int r = 0;
+
+	scriptbox_init(sb, "upssched [timer]");
+	if (c->pipefn)
+		r = scriptbox_add_write_dir_of(sb, c->pipefn); /* removed at exit */
+	for (size_t i = 0; r >= 0 && i < c->ncmd_write; i++)
+		r = scriptbox_add_write(sb, c->cmd_write[i]);
+	for (size_t i = 0; r >= 0 && i < c->ncmd_connect; i++)
+		r = scriptbox_add_connect(sb, c->cmd_connect[i].host, (uint16_t)c->cmd_connect[i].port);
+	if (r >= 0 && (r = scriptbox_finish(sb, &tree, &w)) == -EPERM) {
+		log_err("timer sandbox: W^X: %s may be written (CMDSCRIPT_WRITE or PIPEFN) but lies "
+			"in or above %s, where programs are executed: choose a path outside it",
+		    w ? w : "?", tree);
+		return r;
+	}
+	if (r >= 0 && c->cmdscript)
+		r = scriptbox_add_script(sb, c->cmdscript[0]);
+	if (r < 0)
+		log_err("timer sandbox: %s", strerror(-r));
+	return r;
+}
+
+static void
+usage_manifest(void)
+{
+	static struct upssched_conf empty;
+	static struct scriptbox sb;
+
+	sb.describe = true;
+	if (timer_manifest(&empty, &sb) < 0)
+		return;
+	sandbox_manifest_print(&sb.m, stdout);
+	fputs("  plus CMDSCRIPT (and its directory unless writable), PIPEFN's directory and\n"
+	      "  the CMDSCRIPT_WRITE / CMDSCRIPT_CONNECT opt-ins of upssched.conf; run by upsmon\n"
+	      "  this layer stacks inside [notify]'s\n",
+	    stdout);
+}
+
+static void
+timer_sandbox(const struct upssched_conf *c)
+{
+	static struct scriptbox sb; /* large (path storage): not on the stack */
 	struct sandbox_report rep;
 	struct sandbox_user user;
-	char err[256];
+	char err[256], line[1024];
 
-	memset(&m, 0, sizeof(m));
-	m.program = "upssched [timer]";
-	m.no_landlock = true; /* CMDSCRIPT is a script and needs the file system */
-	m.syscalls = SANDBOX_SYS_UNIX_SERVER | SANDBOX_SYS_SPAWN | SANDBOX_SYS_EXEC |
-		     SANDBOX_SYS_FILE_WRITE | SANDBOX_SYS_EVENT;
-	/* Run by [notify], it inherits that sandbox (no network, no privileges,
-	 * seccomp), whose filter would not let a second sandbox_apply() run. */
-	if (already_confined()) {
-		log_info("timer process: keeping the sandbox of the caller");
-		return;
-	}
+	if (timer_manifest(c, &sb) < 0)
+		_exit(1);
+	for (size_t i = 0; i < sb.nwx_dropped; i++)
+		log_info("W^X: %s is writable here, so only CMDSCRIPT may run from it", sb.wx_dropped[i]);
+	/* Run by [notify]: this layer stacks on the inherited one (no_new_privs
+	 * is already set, the base seccomp group allows landlock and seccomp). */
+	if (already_confined())
+		log_info("timer process: adding its own sandbox inside the caller's");
 	if (geteuid() == 0) {
 		if (sandbox_user_resolve(NULL, NULL, "RUN_AS_USER", &user, err, sizeof(err)) < 0)
 			log_fatal("%s", err);
-		m.run_as = &user;
+		sb.m.run_as = &user;
 	}
-	if (sandbox_apply(&m, &rep) < 0)
-		log_fatal("timer process sandbox failed at %s", rep.failed_step ? rep.failed_step : "?");
+	if (sandbox_apply(&sb.m, &rep) < 0)
+		log_fatal("timer process sandbox failed at %s%s%s",
+		    rep.failed_step ? rep.failed_step : "?", rep.failed_path ? ": " : "",
+		    rep.failed_path ? rep.failed_path : "");
+	if (sandbox_report_format(&rep, line, sizeof(line)) >= 0)
+		log_info("%s", line);
 }
 
 static int
@@ -412,7 +472,10 @@ start_daemon(struct sched *s)
 	s->lfd = lfd;
 	log_set_tag("timer");
 	prctl(PR_SET_NAME, "upssched-timer", 0, 0, 0);
-	timer_sandbox();
+	if (sandbox_hook_open("sched", &s->hook) < 0)
+		log_warn("test hook requested but not connected");
+	s->hook_fd = sandbox_hook_fd(s->hook);
+	timer_sandbox(s->conf);
 	timer_loop(s);
 	unlink(s->conf->pipefn);
 	_exit(0);
@@ -570,6 +633,8 @@ main(int argc, char **argv)
 			    "usage: upssched [-l] [-D] [-t] [-T] [message]\n"
 			    "  run by upsmon as NOTIFYCMD (NOTIFYTYPE, UPSNAME in the environment)\n"
 			    "  -l  list the running timers\n");
+			if (c == 'h')
+				usage_manifest();
 			return c == 'h' ? 0 : 1;
 		}
 	}

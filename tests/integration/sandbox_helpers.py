@@ -229,3 +229,71 @@ def require_landlock(minimum):
 
 def require_root():
     assert os.geteuid() == 0, "this test drops privileges and must run as root"
+
+
+class LandlockOnlyDir:
+    """A directory DAC lets everyone read and write (0777, a 0644 file in it)
+    that no sandbox manifest lists: a refusal there is Landlock's doing.
+    It lives in /dev/shm, which the script sandboxes do not grant."""
+
+    def __init__(self, base="/dev/shm"):
+        import tempfile
+        self.path = tempfile.mkdtemp(prefix="upsguard-ll-", dir=base)
+        os.chmod(self.path, 0o777)
+        self.secret = os.path.join(self.path, "readable")
+        with open(self.secret, "w") as f:
+            f.write("world-readable\n")
+        os.chmod(self.secret, 0o644)
+
+    def cleanup(self):
+        import shutil
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def dac_allows(uid, gid, path, mode):
+    """Whether plain Unix permissions let uid/gid open `path` ("r", or "w" to
+    create/append): checked in a forked child that drops to that identity,
+    so a refusal seen in a sandboxed process is shown to come from Landlock."""
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
+            flags = os.O_RDONLY if mode == "r" else os.O_WRONLY | os.O_CREAT | os.O_APPEND
+            os.close(os.open(path, flags, 0o600))
+            if mode == "w":
+                os.unlink(path)
+            code = 0
+        except OSError:
+            code = 1
+        finally:
+            os._exit(code)
+    _, st = os.waitpid(pid, 0)
+    return os.WIFEXITED(st) and os.WEXITSTATUS(st) == 0
+
+
+def write_script(path, text, mode=0o755):
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, mode)
+    return path
+
+
+def kill_and_reap_wait(pid, timeout=10.0):
+    """SIGTERM a daemon we did not start directly (by pid), and wait until it
+    is gone from /proc: an orphan stays a zombie until init reaps it, and
+    tests that count processes by name must not see it."""
+    try:
+        os.kill(pid, 15)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                f.read()
+        except OSError:
+            return
+        time.sleep(0.1)

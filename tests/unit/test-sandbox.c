@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -256,6 +258,59 @@ test_apply_refuses_root_without_user(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* W^X: a program tree never overlaps a written path; a single program may. */
+static void
+test_check_wx(void **state)
+{
+	char dir[] = "/tmp/upsguard-wx-XXXXXX";
+	char sub[64], prog[64], near[64];
+	const char *e = NULL, *w = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	(void)snprintf(sub, sizeof(sub), "%s/bin", dir);
+	(void)snprintf(prog, sizeof(prog), "%s/notify.sh", dir);
+	(void)snprintf(near, sizeof(near), "%sx", dir); /* a sibling sharing the prefix */
+	assert_int_equal(mkdir(sub, 0755), 0);
+	int fd = open(prog, O_WRONLY | O_CREAT, 0755);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(mkdir(near, 0755), 0);
+
+	struct sandbox_manifest m = {.write = {dir}, .exec = {"/usr", "/bin", prog}};
+	assert_int_equal(sandbox_manifest_check_wx(&m, &e, &w), 0); /* a file in a written tree */
+
+	m.exec[3] = sub; /* a tree inside a written tree */
+	assert_int_equal(sandbox_manifest_check_wx(&m, &e, &w), -EPERM);
+	assert_string_equal(e, sub);
+	assert_string_equal(w, dir);
+
+	struct sandbox_manifest up = {.write = {sub}, .exec = {dir}}; /* written inside a tree */
+	assert_int_equal(sandbox_manifest_check_wx(&up, &e, &w), -EPERM);
+	struct sandbox_manifest dev = {.devices = {sub}, .exec = {dir}};
+	assert_int_equal(sandbox_manifest_check_wx(&dev, NULL, NULL), -EPERM);
+	struct sandbox_manifest slash = {.write = {"/tmp/"}, .exec = {"/tmp"}};
+	assert_int_equal(sandbox_manifest_check_wx(&slash, NULL, NULL), -EPERM);
+	struct sandbox_manifest root = {.write = {"/"}, .exec = {"/usr"}};
+	assert_int_equal(sandbox_manifest_check_wx(&root, NULL, NULL), -EPERM);
+	struct sandbox_manifest sibling = {.write = {dir}, .exec = {near}};
+	assert_int_equal(sandbox_manifest_check_wx(&sibling, NULL, NULL), 0);
+
+	/* the builder refuses a tree that would break W^X and accepts the others */
+	struct sandbox_manifest b = {.write = {"/tmp", "/var/tmp"}};
+	assert_int_equal(sandbox_manifest_add_exec_dir(&b, sub), -EPERM);
+	assert_int_equal(sandbox_manifest_add_exec_dir(&b, "/usr/bin"), 0);
+	assert_int_equal(sandbox_manifest_add_exec_dir(&b, ""), -EINVAL);
+	assert_string_equal(b.exec[0], "/usr/bin");
+	assert_null(b.exec[1]);
+	assert_int_equal(sandbox_manifest_check_wx(&b, NULL, NULL), 0);
+
+	unlink(prog);
+	rmdir(sub);
+	rmdir(near);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -268,6 +323,7 @@ main(void)
 	    cmocka_unit_test(test_report_format),
 	    cmocka_unit_test(test_manifest_print),
 	    cmocka_unit_test(test_apply_refuses_root_without_user),
+	    cmocka_unit_test(test_check_wx),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -397,6 +397,104 @@ d_certhost(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t n
 	h->forcessl = force;
 }
 
+#define HOSTPORT_HOST_CHARS                                                                        \
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:%"
+
+int
+upsmon_hostport_parse(const char *s, char **host, long *port, const char **why)
+{
+	const char *colon, *h = s, *end;
+	size_t hlen;
+
+	*host = NULL;
+	if (*s == '[') {
+		end = strchr(s, ']');
+		if (!end || end[1] != ':') {
+			*why = "expected [address]:port";
+			return -EINVAL;
+		}
+		h = s + 1;
+		hlen = (size_t)(end - h);
+		colon = end + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || memchr(s, ':', (size_t)(colon - s))) {
+			*why = "expected host:port (an IPv6 address goes in brackets)";
+			return -EINVAL;
+		}
+		hlen = (size_t)(colon - s);
+	}
+	if (hlen == 0) {
+		*why = "empty host (write *:port for any host)";
+		return -EINVAL;
+	}
+	if (!(hlen == 1 && *h == '*') && strspn(h, HOSTPORT_HOST_CHARS) < hlen) {
+		*why = "the host may hold letters, digits and . - _ : % only";
+		return -EINVAL;
+	}
+	if (str_to_long(colon + 1, 1, 65535, port) < 0) {
+		*why = "port must be a number from 1 to 65535";
+		return -EINVAL;
+	}
+	*host = strndup(h, hlen);
+	return *host ? 0 : -ENOMEM;
+}
+
+void
+upsmon_hostport_print(FILE *f, const char *host, long port)
+{
+	fprintf(f, strchr(host, ':') ? "[%s]:%ld" : "%s:%ld", host, port);
+}
+
+static void
+d_notify_connect(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t n)
+{
+	struct upsmon_conf *conf = st;
+	struct upsmon_hostport *hp;
+	const char *why = "";
+	char *host;
+	long port;
+
+	(void)n;
+	if (upsmon_hostport_parse(a[0], &host, &port, &why) < 0) {
+		conf_err(c, line, "NOTIFYCMD_CONNECT: '%s': %s", a[0], why);
+		return;
+	}
+	if (conf->nnotify_connect >= UPSMON_MAX_NOTIFY_CONNECT) {
+		conf_err(c, line, "NOTIFYCMD_CONNECT: more than %d", UPSMON_MAX_NOTIFY_CONNECT);
+		free(host);
+		return;
+	}
+	hp = conf_push(c, line, (void **)&conf->notify_connect, &conf->nnotify_connect,
+	               sizeof(*hp));
+	if (!hp) {
+		free(host);
+		return;
+	}
+	hp->host = host;
+	hp->port = port;
+}
+
+static void
+d_notify_write(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t n)
+{
+	struct upsmon_conf *conf = st;
+	char **p;
+
+	(void)n;
+	if (a[0][0] != '/') {
+		conf_err(c, line, "NOTIFYCMD_WRITE: '%s' is not an absolute path", a[0]);
+		return;
+	}
+	if (conf->nnotify_write >= UPSMON_MAX_NOTIFY_WRITE) {
+		conf_err(c, line, "NOTIFYCMD_WRITE: more than %d", UPSMON_MAX_NOTIFY_WRITE);
+		return;
+	}
+	p = conf_push(c, line, (void **)&conf->notify_write, &conf->nnotify_write, sizeof(*p));
+	if (p)
+		*p = conf_strdup(c, line, a[0]);
+}
+
 static const struct conf_directive directives[] = {
     {"MONITOR", 5, 5, d_monitor},
     {"MINSUPPLIES", 1, 1, d_minsupplies},
@@ -427,6 +525,8 @@ static const struct conf_directive directives[] = {
     {"FORCESSL", 1, 1, d_forcessl},
     {"DEBUG_MIN", 1, 1, d_debug_min},
     {"WRAPCONF", 1, 1, d_wrapconf},
+    {"NOTIFYCMD_CONNECT", 1, 1, d_notify_connect},
+    {"NOTIFYCMD_WRITE", 1, 1, d_notify_write},
 };
 
 static void
@@ -550,6 +650,12 @@ upsmon_conf_free(struct upsmon_conf *c)
 	}
 	free(c->certhosts);
 	free(c->wrapconf);
+	for (size_t i = 0; i < c->nnotify_connect; i++)
+		free(c->notify_connect[i].host);
+	free(c->notify_connect);
+	for (size_t i = 0; i < c->nnotify_write; i++)
+		free(c->notify_write[i]);
+	free(c->notify_write);
 	free(c);
 }
 
@@ -609,6 +715,13 @@ upsmon_conf_print(FILE *f, const struct upsmon_conf *c)
 		fprintf(f, "SHUTDOWNEXIT %ld\n", c->shutdownexit);
 	if (c->notifycmd)
 		print_words(f, "NOTIFYCMD", c->notifycmd, c->notifycmd_argc);
+	for (size_t i = 0; i < c->nnotify_connect; i++) {
+		fputs("NOTIFYCMD_CONNECT ", f);
+		upsmon_hostport_print(f, c->notify_connect[i].host, c->notify_connect[i].port);
+		fputc('\n', f);
+	}
+	for (size_t i = 0; i < c->nnotify_write; i++)
+		print_words(f, "NOTIFYCMD_WRITE", &c->notify_write[i], 1);
 	for (int i = 0; i < UPSMON_N_COUNT; i++) {
 		if (!c->notifymsg[i])
 			continue;

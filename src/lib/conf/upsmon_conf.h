@@ -3,7 +3,10 @@
  * upssched and upssched.conf share.
  *
  * Keywords are upper-case and case-sensitive (DEBUG_MIN aside).  NUT 2.8.5's
- * directives plus upsguard's WRAPCONF.  FORCESSL and CERTVERIFY keep "not
+ * directives plus upsguard's WRAPCONF, and NOTIFYCMD_CONNECT host:port /
+ * NOTIFYCMD_WRITE path (repeatable): what the [notify] sandbox grants to
+ * NOTIFYCMD beyond its least-privilege default (no network, writes only to
+ * /tmp, /var/tmp and upssched's PIPEFN/LOCKFN directories).  FORCESSL and CERTVERIFY keep "not
  * set" (-1) apart from 0, since upsmon turns them on for servers that are
  * not on loopback unless set explicitly.
  */
@@ -16,6 +19,8 @@
 #define UPSMON_MAX_MONITORS 128 /* MONITOR lines */
 #define UPSMON_MAX_ARGS 16      /* NOTIFYCMD words */
 #define UPSMON_MAX_CERTHOSTS 128
+#define UPSMON_MAX_NOTIFY_CONNECT 8 /* NOTIFYCMD_CONNECT lines (sandbox connect list) */
+#define UPSMON_MAX_NOTIFY_WRITE 16  /* NOTIFYCMD_WRITE lines (sandbox write list) */
 
 enum upsmon_notify {
 	UPSMON_N_ONLINE = 0,
@@ -78,6 +83,21 @@ struct upsmon_monitor {
 	unsigned lineno;
 };
 
+/* A TCP destination: host as written ("*" for any; IPv6 without brackets). */
+struct upsmon_hostport {
+	char *host;
+	long port; /* 1..65535 */
+};
+
+/*
+ * Parse "host:port", "[v6addr]:port" or "*:port".  Fills *host (malloc'd)
+ * and *port; -EINVAL with *why set, -ENOMEM.  upssched.conf uses it too.
+ */
+int upsmon_hostport_parse(const char *s, char **host, long *port, const char **why);
+
+/* Print "host:port" (brackets around an IPv6 host). */
+void upsmon_hostport_print(FILE *f, const char *host, long port);
+
 struct upsmon_certhost {
 	char *host, *certname;
 	int certverify, forcessl; /* 0 or 1 */
@@ -114,6 +134,10 @@ struct upsmon_conf {
 	int forcessl;   /* -1 not set, 0, 1 */
 	long debug_min; /* -1: not set */
 	char *wrapconf; /* "<confdir>/rootwrap.conf" unless set */
+	struct upsmon_hostport *notify_connect; /* NOTIFYCMD_CONNECT, in file order */
+	size_t nnotify_connect;
+	char **notify_write; /* NOTIFYCMD_WRITE absolute paths, in file order */
+	size_t nnotify_write;
 };
 
 int upsmon_conf_load(const char *path, struct upsmon_conf **ret, struct conf_diag *diag);

@@ -167,12 +167,62 @@ d_at(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t n)
 		s->timers = true;
 }
 
+static void
+d_cmd_connect(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t n)
+{
+	struct upssched_conf *conf = ((struct state *)st)->conf;
+	struct upsmon_hostport *hp;
+	const char *why = "";
+	char *host;
+	long port;
+
+	(void)n;
+	if (upsmon_hostport_parse(a[0], &host, &port, &why) < 0) {
+		conf_err(c, line, "CMDSCRIPT_CONNECT: '%s': %s", a[0], why);
+		return;
+	}
+	if (conf->ncmd_connect >= UPSSCHED_MAX_CONNECT) {
+		conf_err(c, line, "CMDSCRIPT_CONNECT: more than %d", UPSSCHED_MAX_CONNECT);
+		free(host);
+		return;
+	}
+	hp = conf_push(c, line, (void **)&conf->cmd_connect, &conf->ncmd_connect, sizeof(*hp));
+	if (!hp) {
+		free(host);
+		return;
+	}
+	hp->host = host;
+	hp->port = port;
+}
+
+static void
+d_cmd_write(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t n)
+{
+	struct upssched_conf *conf = ((struct state *)st)->conf;
+	char **p;
+
+	(void)n;
+	if (a[0][0] != '/') {
+		conf_err(c, line, "CMDSCRIPT_WRITE: '%s' is not an absolute path", a[0]);
+		return;
+	}
+	if (conf->ncmd_write >= UPSSCHED_MAX_WRITE) {
+		conf_err(c, line, "CMDSCRIPT_WRITE: more than %d", UPSSCHED_MAX_WRITE);
+		return;
+	}
+	p = conf_push(c, line, (void **)&conf->cmd_write, &conf->ncmd_write, sizeof(*p));
+	if (p)
+		*p = conf_strdup(c, line, a[0]);
+}
+
 static const struct conf_directive directives[] = {
     {"CMDSCRIPT", 1, UPSSCHED_MAX_ARGS, d_cmdscript},
     {"PIPEFN", 1, 1, d_pipefn},
     {"LOCKFN", 1, 1, d_lockfn},
     {"DEBUG_MIN", 1, 1, d_debug_min},
     {"AT", 4, 5, d_at},
+    {"CMDSCRIPT_CONNECT", 1, 1, d_cmd_connect},
+    {"CMDSCRIPT_WRITE", 1, 1, d_cmd_write},
 };
 
 static void
@@ -214,6 +264,12 @@ upssched_conf_free(struct upssched_conf *c)
 	if (!c)
 		return;
 	conf_argv_free(c->cmdscript);
+	for (size_t i = 0; i < c->ncmd_connect; i++)
+		free(c->cmd_connect[i].host);
+	free(c->cmd_connect);
+	for (size_t i = 0; i < c->ncmd_write; i++)
+		free(c->cmd_write[i]);
+	free(c->cmd_write);
 	free(c->pipefn);
 	free(c->lockfn);
 	for (size_t i = 0; i < c->nat; i++) {
@@ -234,6 +290,16 @@ upssched_conf_print(FILE *f, const struct upssched_conf *c)
 			fputc(' ', f);
 			conf_print_word(f, c->cmdscript[i]);
 		}
+		fputc('\n', f);
+	}
+	for (size_t i = 0; i < c->ncmd_connect; i++) {
+		fputs("CMDSCRIPT_CONNECT ", f);
+		upsmon_hostport_print(f, c->cmd_connect[i].host, c->cmd_connect[i].port);
+		fputc('\n', f);
+	}
+	for (size_t i = 0; i < c->ncmd_write; i++) {
+		fputs("CMDSCRIPT_WRITE ", f);
+		conf_print_word(f, c->cmd_write[i]);
 		fputc('\n', f);
 	}
 	conf_print_kw_str(f, "PIPEFN", c->pipefn);

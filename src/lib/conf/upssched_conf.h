@@ -4,6 +4,8 @@
  *   CMDSCRIPT path [args...]   must come before the first AT line
  *   PIPEFN file, LOCKFN file   required when a timer is used
  *   DEBUG_MIN n
+ *   CMDSCRIPT_CONNECT host:port  (upsguard, repeatable) CMDSCRIPT may connect there
+ *   CMDSCRIPT_WRITE path         (upsguard, repeatable) CMDSCRIPT may write there
  *   AT <notifytype> <ups|*> START-TIMER <name> <secs>
  *                           START-TIMER-SHARED <name> <secs>
  *                           CANCEL-TIMER <name> [cmd]
@@ -18,6 +20,8 @@
 
 #define UPSSCHED_MAX_ARGS 16      /* CMDSCRIPT words */
 #define UPSSCHED_MAX_SECS 2592000 /* timers up to 30 days */
+#define UPSSCHED_MAX_CONNECT 8    /* CMDSCRIPT_CONNECT lines (sandbox connect list) */
+#define UPSSCHED_MAX_WRITE 8      /* CMDSCRIPT_WRITE lines (sandbox write list) */
 
 enum upssched_action {
 	UPSSCHED_START_TIMER = 0,
@@ -44,6 +48,10 @@ struct upssched_conf {
 	long debug_min;        /* -1: not set */
 	struct upssched_at *at;
 	size_t nat;
+	struct upsmon_hostport *cmd_connect; /* CMDSCRIPT_CONNECT, in file order */
+	size_t ncmd_connect;
+	char **cmd_write; /* CMDSCRIPT_WRITE absolute paths, in file order */
+	size_t ncmd_write;
 };
 
 int upssched_conf_load(const char *path, struct upssched_conf **ret, struct conf_diag *diag);

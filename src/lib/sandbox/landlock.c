@@ -209,6 +209,30 @@ ll_add_port(struct ll_ctx *c, uint64_t access, uint16_t port)
 	return 0;
 }
 
+static void ll_note(struct sandbox_report *r, const char *text);
+
+/*
+ * W^X for exec FILES inside a written tree: Landlock cannot stop an
+ * in-place rewrite of a file its owner may write, so say so.
+ */
+static void
+ll_note_writable_exec(struct sandbox_report *r, const struct sandbox_manifest *m)
+{
+	for (size_t i = 0; i < SANDBOX_MAX_PATHS && m->exec[i]; i++) {
+		struct stat st;
+		char text[320];
+
+		if (stat(m->exec[i], &st) < 0 || S_ISDIR(st.st_mode))
+			continue;
+		if (faccessat(AT_FDCWD, m->exec[i], W_OK, AT_EACCESS) < 0)
+			continue;
+		(void)snprintf(text, sizeof(text),
+		    "W^X: %s is writable by uid %u: make it root-owned, not group/world writable",
+		    m->exec[i], (unsigned)geteuid());
+		ll_note(r, text);
+	}
+}
+
 static int
 ll_add_fs_rules(struct ll_ctx *c, const struct sandbox_manifest *m)
 {
@@ -281,6 +305,7 @@ sandbox_landlock_apply(const struct sandbox_manifest *m, struct sandbox_report *
 	if (c.fd < 0)
 		return -errno;
 	r = ll_add_fs_rules(&c, m);
+	ll_note_writable_exec(report, m);
 	if (r >= 0 && abi >= 4)
 		r = ll_add_net_rules(&c, m);
 	if (r >= 0 && syscall(SYS_landlock_restrict_self, c.fd, 0) < 0)

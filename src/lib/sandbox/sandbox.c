@@ -12,9 +12,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <pwd.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -167,6 +170,8 @@ sandbox_apply(const struct sandbox_manifest *m, struct sandbox_report *rep)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return sb_fail(rep, "no_new_privs", -errno);
 	rep->nnp = true;
+	if ((r = sandbox_manifest_check_wx(m, &rep->failed_path, NULL)) < 0)
+		return sb_fail(rep, "W^X", r);
 	if (m->no_landlock)
 		sb_note(rep, "landlock skipped (debug)");
 	else if ((r = sandbox_landlock_apply(m, rep)) < 0)
@@ -320,6 +325,83 @@ sandbox_manifest_add_connect(struct sandbox_manifest *m, const char *host, uint1
 		}
 	}
 	return -E2BIG;
+}
+
+/* ---- W^X ---- */
+
+/* The canonical form of `path` when it exists, else the path as written. */
+static const char *
+sb_canon(const char *path, char *buf)
+{
+	return realpath(path, buf) ? buf : path;
+}
+
+/* `inner` is `outer` or lies beneath it (both canonical or both as written). */
+static bool
+sb_path_within(const char *inner, const char *outer)
+{
+	size_t n = strlen(outer);
+
+	if (n == 1 && outer[0] == '/')
+		return inner[0] == '/';
+	while (n > 1 && outer[n - 1] == '/')
+		n--;
+	return strncmp(inner, outer, n) == 0 && (inner[n] == '\0' || inner[n] == '/');
+}
+
+static bool
+sb_is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Does the exec tree `dir` overlap a write or device entry?  Returns it, or NULL. */
+static const char *
+sb_wx_conflict(const struct sandbox_manifest *m, const char *dir)
+{
+	const char *const *lists[] = {m->write, m->devices};
+	char a[PATH_MAX], b[PATH_MAX];
+	const char *x = sb_canon(dir, a);
+
+	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+		for (size_t i = 0; i < SANDBOX_MAX_PATHS && lists[l][i]; i++) {
+			const char *w = sb_canon(lists[l][i], b);
+			if (sb_path_within(w, x) || sb_path_within(x, w))
+				return lists[l][i];
+		}
+	}
+	return NULL;
+}
+
+int
+sandbox_manifest_check_wx(const struct sandbox_manifest *m, const char **exec_path,
+    const char **write_path)
+{
+	for (size_t i = 0; i < SANDBOX_MAX_PATHS && m->exec[i]; i++) {
+		const char *w;
+		if (!sb_is_dir(m->exec[i]))
+			continue; /* a file: its rule binds to that inode */
+		if ((w = sb_wx_conflict(m, m->exec[i]))) {
+			if (exec_path)
+				*exec_path = m->exec[i];
+			if (write_path)
+				*write_path = w;
+			return -EPERM;
+		}
+	}
+	return 0;
+}
+
+int
+sandbox_manifest_add_exec_dir(struct sandbox_manifest *m, const char *dir)
+{
+	if (!dir || !*dir)
+		return -EINVAL;
+	if (sb_wx_conflict(m, dir))
+		return -EPERM;
+	return sb_add_path(m->exec, dir);
 }
 
 /* ---- describing ---- */

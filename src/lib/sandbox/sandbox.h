@@ -94,7 +94,10 @@ struct sandbox_manifest {
 	const char *read[SANDBOX_MAX_PATHS];    /* files/dirs read (dirs: recursively) */
 	const char *write[SANDBOX_MAX_PATHS];   /* files/dirs read+written, created, removed */
 	const char *devices[SANDBOX_MAX_PATHS]; /* device nodes: read, write, ioctl */
-	const char *exec[SANDBOX_MAX_PATHS];    /* programs executed (adds the loader's libs) */
+	const char *exec[SANDBOX_MAX_PATHS];    /* programs executed: a file is that program,
+						 * a directory a tree where programs live (read
+						 * and execute beneath); adds the loader's libs.
+						 * W^X: see sandbox_manifest_check_wx() */
 	const char *unix_listen[SANDBOX_MAX_PATHS];  /* Unix sockets created (dir may MAKE_SOCK) */
 	const char *unix_connect[SANDBOX_MAX_PATHS]; /* Unix sockets connected: documented only */
 
@@ -162,6 +165,28 @@ int sandbox_manifest_add_unix_listen(struct sandbox_manifest *m, const char *pat
 int sandbox_manifest_add_unix_connect(struct sandbox_manifest *m, const char *path);
 int sandbox_manifest_add_bind(struct sandbox_manifest *m, uint16_t port);
 int sandbox_manifest_add_connect(struct sandbox_manifest *m, const char *host, uint16_t port);
+
+/*
+ * W^X: nothing the process may write may also be executed.  A directory
+ * in `exec` must not be equal to, inside or above an entry of `write` or
+ * `devices`.  A FILE in `exec` may lie inside a written tree: its Landlock
+ * rule binds to that file, so a file created or renamed there later is not
+ * executable (changing the program in place is left to its owner and
+ * mode; sandbox_apply() notes an exec file the run-as user may write).
+ * Paths are compared after realpath() when they exist.  Returns 0, or
+ * -EPERM with *exec_path / *write_path (may be NULL) naming the first
+ * conflicting pair.  sandbox_apply() runs this check before Landlock.
+ */
+int sandbox_manifest_check_wx(const struct sandbox_manifest *m, const char **exec_path,
+			      const char **write_path);
+
+/*
+ * Add `dir` to `exec` as a program tree when that keeps W^X against the
+ * write and device entries already in the manifest (add those first).
+ * Returns 0 when added, -EPERM when it would break W^X (not added: add
+ * the one program file instead), -E2BIG / -EINVAL as the other helpers.
+ */
+int sandbox_manifest_add_exec_dir(struct sandbox_manifest *m, const char *dir);
 
 /* Print the manifest for -h / --help, one item per line, indented. */
 void sandbox_manifest_print(const struct sandbox_manifest *m, FILE *out);
