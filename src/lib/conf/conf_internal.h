@@ -75,6 +75,18 @@ int conf_get_bool(struct conf_ctx *c, unsigned line, const char *what, const cha
 /* Grow an array of elem-size items by one zeroed item; NULL on failure. */
 void *conf_push(struct conf_ctx *c, unsigned line, void **arr, size_t *n, size_t elem);
 
+/*
+ * The sandbox opt-ins of upsmon.conf and upssched.conf (NOTIFYCMD_CONNECT /
+ * CMDSCRIPT_CONNECT host:port, NOTIFYCMD_WRITE / CMDSCRIPT_WRITE absolute
+ * path): check `arg` and append it to the list, at most `max` entries;
+ * errors name `directive`.
+ */
+struct upsmon_hostport;
+void conf_push_hostport(struct conf_ctx *c, unsigned line, const char *directive,
+                        const char *arg, struct upsmon_hostport **list, size_t *n, size_t max);
+void conf_push_abspath(struct conf_ctx *c, unsigned line, const char *directive, const char *arg,
+                       char ***list, size_t *n, size_t max);
+
 /* Copy argv words into a NULL-terminated allocated array. */
 char **conf_argv_dup(struct conf_ctx *c, unsigned line, char *const *words, size_t n);
 void conf_argv_free(char **argv);

@@ -446,27 +446,25 @@ upsmon_hostport_print(FILE *f, const char *host, long port)
 	fprintf(f, strchr(host, ':') ? "[%s]:%ld" : "%s:%ld", host, port);
 }
 
-static void
-d_notify_connect(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t n)
+void
+conf_push_hostport(struct conf_ctx *c, unsigned line, const char *directive, const char *arg,
+                   struct upsmon_hostport **list, size_t *n, size_t max)
 {
-	struct upsmon_conf *conf = st;
 	struct upsmon_hostport *hp;
 	const char *why = "";
 	char *host;
 	long port;
 
-	(void)n;
-	if (upsmon_hostport_parse(a[0], &host, &port, &why) < 0) {
-		conf_err(c, line, "NOTIFYCMD_CONNECT: '%s': %s", a[0], why);
+	if (upsmon_hostport_parse(arg, &host, &port, &why) < 0) {
+		conf_err(c, line, "%s: '%s': %s", directive, arg, why);
 		return;
 	}
-	if (conf->nnotify_connect >= UPSMON_MAX_NOTIFY_CONNECT) {
-		conf_err(c, line, "NOTIFYCMD_CONNECT: more than %d", UPSMON_MAX_NOTIFY_CONNECT);
+	if (*n >= max) {
+		conf_err(c, line, "%s: more than %zu", directive, max);
 		free(host);
 		return;
 	}
-	hp = conf_push(c, line, (void **)&conf->notify_connect, &conf->nnotify_connect,
-	               sizeof(*hp));
+	hp = conf_push(c, line, (void **)list, n, sizeof(*hp));
 	if (!hp) {
 		free(host);
 		return;
@@ -475,24 +473,43 @@ d_notify_connect(void *st, struct conf_ctx *c, unsigned line, char *const *a, si
 	hp->port = port;
 }
 
+void
+conf_push_abspath(struct conf_ctx *c, unsigned line, const char *directive, const char *arg,
+                  char ***list, size_t *n, size_t max)
+{
+	char **p;
+
+	if (arg[0] != '/') {
+		conf_err(c, line, "%s: '%s' is not an absolute path", directive, arg);
+		return;
+	}
+	if (*n >= max) {
+		conf_err(c, line, "%s: more than %zu", directive, max);
+		return;
+	}
+	p = conf_push(c, line, (void **)list, n, sizeof(*p));
+	if (p)
+		*p = conf_strdup(c, line, arg);
+}
+
+static void
+d_notify_connect(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t n)
+{
+	struct upsmon_conf *conf = st;
+
+	(void)n;
+	conf_push_hostport(c, line, "NOTIFYCMD_CONNECT", a[0], &conf->notify_connect,
+	                   &conf->nnotify_connect, UPSMON_MAX_NOTIFY_CONNECT);
+}
+
 static void
 d_notify_write(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t n)
 {
 	struct upsmon_conf *conf = st;
-	char **p;
 
 	(void)n;
-	if (a[0][0] != '/') {
-		conf_err(c, line, "NOTIFYCMD_WRITE: '%s' is not an absolute path", a[0]);
-		return;
-	}
-	if (conf->nnotify_write >= UPSMON_MAX_NOTIFY_WRITE) {
-		conf_err(c, line, "NOTIFYCMD_WRITE: more than %d", UPSMON_MAX_NOTIFY_WRITE);
-		return;
-	}
-	p = conf_push(c, line, (void **)&conf->notify_write, &conf->nnotify_write, sizeof(*p));
-	if (p)
-		*p = conf_strdup(c, line, a[0]);
+	conf_push_abspath(c, line, "NOTIFYCMD_WRITE", a[0], &conf->notify_write,
+	                  &conf->nnotify_write, UPSMON_MAX_NOTIFY_WRITE);
 }
 
 static const struct conf_directive directives[] = {

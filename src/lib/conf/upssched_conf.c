@@ -171,48 +171,20 @@ static void
 d_cmd_connect(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t n)
 {
 	struct upssched_conf *conf = ((struct state *)st)->conf;
-	struct upsmon_hostport *hp;
-	const char *why = "";
-	char *host;
-	long port;
 
 	(void)n;
-	if (upsmon_hostport_parse(a[0], &host, &port, &why) < 0) {
-		conf_err(c, line, "CMDSCRIPT_CONNECT: '%s': %s", a[0], why);
-		return;
-	}
-	if (conf->ncmd_connect >= UPSSCHED_MAX_CONNECT) {
-		conf_err(c, line, "CMDSCRIPT_CONNECT: more than %d", UPSSCHED_MAX_CONNECT);
-		free(host);
-		return;
-	}
-	hp = conf_push(c, line, (void **)&conf->cmd_connect, &conf->ncmd_connect, sizeof(*hp));
-	if (!hp) {
-		free(host);
-		return;
-	}
-	hp->host = host;
-	hp->port = port;
+	conf_push_hostport(c, line, "CMDSCRIPT_CONNECT", a[0], &conf->cmd_connect,
+	                   &conf->ncmd_connect, UPSSCHED_MAX_CONNECT);
 }
 
 static void
 d_cmd_write(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t n)
 {
 	struct upssched_conf *conf = ((struct state *)st)->conf;
-	char **p;
 
 	(void)n;
-	if (a[0][0] != '/') {
-		conf_err(c, line, "CMDSCRIPT_WRITE: '%s' is not an absolute path", a[0]);
-		return;
-	}
-	if (conf->ncmd_write >= UPSSCHED_MAX_WRITE) {
-		conf_err(c, line, "CMDSCRIPT_WRITE: more than %d", UPSSCHED_MAX_WRITE);
-		return;
-	}
-	p = conf_push(c, line, (void **)&conf->cmd_write, &conf->ncmd_write, sizeof(*p));
-	if (p)
-		*p = conf_strdup(c, line, a[0]);
+	conf_push_abspath(c, line, "CMDSCRIPT_WRITE", a[0], &conf->cmd_write, &conf->ncmd_write,
+	                  UPSSCHED_MAX_WRITE);
 }
 
 static const struct conf_directive directives[] = {
