@@ -27,7 +27,7 @@ def sched(run_user):
         f.write(CMD_SCRIPT.format(log=e.cmdlog))
     os.chmod(e.cmd, 0o755)
     yield e
-    for pid in timer_pids():
+    for pid in timer_pids(e):
         os.kill(pid, 15)
     e.cleanup()
 
@@ -55,12 +55,18 @@ def cmds(e):
         return f.read().split()
 
 
-def timer_pids():
+def timer_pids(e):
+    """This test's timer processes: named upssched-timer and started with this
+    test's configuration directory (never another test's, or a real one)."""
+    mine = ("NUT_CONFPATH=%s" % e.confdir).encode()
     out = []
     for d in os.listdir("/proc"):
         try:
             with open("/proc/%s/comm" % d) as f:
-                if f.read().strip() == "upssched-timer":
+                if f.read().strip() != "upssched-timer":
+                    continue
+            with open("/proc/%s/environ" % d, "rb") as f:
+                if mine in f.read().split(b"\0"):
                     out.append(int(d))
         except (OSError, ValueError):
             pass
@@ -82,13 +88,13 @@ def test_timer_fires(sched):
     lst = listing(sched)
     assert "TIMER onbatt ups1" in lst
     # the timer process is sandboxed and unprivileged
-    pids = timer_pids()
+    pids = timer_pids(sched)
     assert len(pids) == 1
     st = proc_status(pids[0])
     assert st["NoNewPrivs"] == "1" and st["Seccomp"] == "2" and st["Uid"].split()[0] != "0"
     assert int(st["CapEff"], 16) == 0
     wait_for(lambda: "onbatt" in cmds(sched), 6, what="CMDSCRIPT onbatt")
-    wait_for(lambda: not timer_pids(), 6, what="the timer process to exit when idle")
+    wait_for(lambda: not timer_pids(sched), 6, what="the timer process to exit when idle")
 
 
 def test_cancel_and_execute(sched):
