@@ -4,8 +4,8 @@
  * Start order: options, configuration (upsd.conf, ups.conf, upsd.users),
  * listeners, TLS keys and the pid file, then the sandbox (user drop,
  * Landlock, seccomp), then the event loop.  SIGHUP (or `upsd -c reload`)
- * re-reads ups.conf and upsd.users without dropping clients; LISTEN
- * changes need a restart.
+ * re-reads all three without dropping clients; listeners, TLS and the
+ * state path keep their start-up values until a restart.
  */
 #include "config.h"
 
@@ -138,14 +138,14 @@ load_ups_conf(struct server *srv, struct ups_conf **ret)
 }
 
 static int
-load_upsd_conf(struct server *srv)
+load_upsd_conf(struct server *srv, struct upsd_conf **ret)
 {
 	char path[4200];
 	struct conf_diag d;
 	int r;
 
 	conf_diag_init(&d);
-	r = upsd_conf_load(conf_path(srv, "upsd.conf", path, sizeof(path)), &srv->conf, &d);
+	r = upsd_conf_load(conf_path(srv, "upsd.conf", path, sizeof(path)), ret, &d);
 	conf_diag_print(stderr, &d);
 	conf_diag_free(&d);
 	return r;
@@ -167,18 +167,93 @@ choose_statepath(struct server *srv, const struct ups_conf *uc, const char *root
 	srv->statepath = strdup(buf);
 }
 
+static bool
+str_differs(const char *a, const char *b)
+{
+	return (a || b) && (!a || !b || strcmp(a, b) != 0);
+}
+
+static bool
+listen_differs(const struct upsd_conf *a, const struct upsd_conf *b)
+{
+	if (a->nlisten != b->nlisten)
+		return true;
+	for (size_t i = 0; i < a->nlisten; i++)
+		if (strcmp(a->listen[i].addr, b->listen[i].addr) != 0 ||
+		    a->listen[i].port != b->listen[i].port)
+			return true;
+	return false;
+}
+
+#define SWAP(a, b)                                                                                 \
+	do {                                                                                       \
+		__typeof__(a) swap_tmp_ = (a);                                                     \
+		(a) = (b);                                                                         \
+		(b) = swap_tmp_;                                                                   \
+	} while (0)
+
+/*
+ * A reload applies upsd.conf's run-time settings (MAXAGE, TRACKINGDELAY,
+ * MAXCONN, ANONYMOUS_READ, CLIENT_TIMEOUT, ALLOW_NO_DEVICE), as NUT's upsd
+ * does.  Listeners, TLS and the state path were set up before the sandbox
+ * (sockets bound, certificates read, paths allowed) and cannot change now:
+ * `loaded` gets the running values back, with a warning for each the file
+ * changed.
+ */
+static void
+keep_startup_settings(struct upsd_conf *running, struct upsd_conf *loaded)
+{
+	const struct {
+		const char *name;
+		bool changed;
+	} checks[] = {
+	    {"LISTEN", listen_differs(running, loaded) ||
+			   running->allow_not_all_listeners != loaded->allow_not_all_listeners},
+	    {"STATEPATH", str_differs(running->statepath, loaded->statepath)},
+	    {"CERTFILE", str_differs(running->certfile, loaded->certfile)},
+	    {"CERTPATH", str_differs(running->certpath, loaded->certpath)},
+	    {"CERTIDENT", str_differs(running->certident_name, loaded->certident_name) ||
+			      str_differs(running->certident_pass, loaded->certident_pass)},
+	    {"CERTREQUEST", running->certrequest != loaded->certrequest},
+	    {"DISABLE_WEAK_SSL", running->disable_weak_ssl != loaded->disable_weak_ssl},
+	    {"ALLOW_PLAINTEXT_LISTEN",
+	     running->allow_plaintext_listen != loaded->allow_plaintext_listen},
+	};
+
+	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
+		if (checks[i].changed)
+			log_warn("reload: %s changed in upsd.conf; it takes effect when upsd "
+			         "restarts",
+			         checks[i].name);
+	SWAP(running->listen, loaded->listen);
+	SWAP(running->nlisten, loaded->nlisten);
+	SWAP(running->listen_default, loaded->listen_default);
+	SWAP(running->allow_not_all_listeners, loaded->allow_not_all_listeners);
+	SWAP(running->statepath, loaded->statepath);
+	SWAP(running->certfile, loaded->certfile);
+	SWAP(running->certpath, loaded->certpath);
+	SWAP(running->certident_name, loaded->certident_name);
+	SWAP(running->certident_pass, loaded->certident_pass);
+	SWAP(running->certrequest, loaded->certrequest);
+	SWAP(running->disable_weak_ssl, loaded->disable_weak_ssl);
+	SWAP(running->allow_plaintext_listen, loaded->allow_plaintext_listen);
+}
+
 static void
 reload(struct server *srv)
 {
 	struct upsd_users *users = NULL;
 	struct ups_conf *uc = NULL;
+	struct upsd_conf *conf = NULL;
 
-	log_info("reloading ups.conf and upsd.users");
+	log_info("reloading upsd.conf, ups.conf and upsd.users");
 #if HAVE_SYSTEMD
 	(void)sd_notify(0, "RELOADING=1");
 #endif
-	if (load_ups_conf(srv, &uc) < 0 || load_users(srv, &users) < 0) {
+	if (load_upsd_conf(srv, &conf) < 0 || load_ups_conf(srv, &uc) < 0 ||
+	    load_users(srv, &users) < 0) {
 		log_err("reload failed: keeping the running configuration");
+		upsd_conf_free(conf);
 		ups_conf_free(uc);
 		upsd_users_free(users);
 #if HAVE_SYSTEMD
@@ -186,6 +261,10 @@ reload(struct server *srv)
 #endif
 		return;
 	}
+	keep_startup_settings(srv->conf, conf);
+	upsd_conf_free(srv->conf);
+	srv->conf = conf;
+	srv->maxconn = conf->maxconn;
 	if (ups_reload(srv, uc) < 0)
 		log_err("reload: out of memory updating the UPS list");
 	ups_conf_free(uc);
@@ -362,7 +441,7 @@ setup(struct server *srv, const struct options *o)
 	struct ups_conf *uc = NULL;
 	char msg[512];
 
-	if (load_upsd_conf(srv) < 0 || load_ups_conf(srv, &uc) < 0 ||
+	if (load_upsd_conf(srv, &srv->conf) < 0 || load_ups_conf(srv, &uc) < 0 ||
 	    load_users(srv, &srv->users) < 0) {
 		ups_conf_free(uc);
 		return -1;

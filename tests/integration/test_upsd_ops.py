@@ -90,6 +90,35 @@ def test_reload_keeps_clients_and_stop(procs, opendir, fake):
         f2.stop()
 
 
+def test_reload_applies_upsd_conf(procs, opendir, fake):
+    """SIGHUP re-reads upsd.conf as NUT's upsd does: run-time settings apply
+    at once; a listener change is refused with a warning until a restart."""
+    ours = OurUpsd(procs, opendir, opendir, UPS_CONF, USERS).start(wait=["fake"])
+    s = Session(ours.port)
+    assert s.cmd("GET VAR fake ups.status") == 'VAR fake ups.status "OL"'
+    other = free_port()
+    with open(os.path.join(ours.dir, "upsd.conf"), "a") as f:
+        f.write("ANONYMOUS_READ none\nCLIENT_TIMEOUT 2\nLISTEN 127.0.0.1 %d\n" % other)
+    ours.proc.signal(signal.SIGHUP)
+    wait_until(lambda: s.cmd("GET VAR fake ups.status").startswith("ERR ACCESS-DENIED"),
+               what="ANONYMOUS_READ none to apply to a connected client")
+    assert "LISTEN changed in upsd.conf" in ours.proc.output()
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", other), timeout=2).close()
+    # the running listener stays, and the new idle time-out applies to it
+    idle = socket.create_connection(("127.0.0.1", ours.port))
+    idle.settimeout(6)
+    t0 = time.monotonic()
+    assert idle.recv(10) == b"", "the idle client should have been dropped"
+    assert time.monotonic() - t0 < 5
+    # a broken upsd.conf keeps everything as it was
+    with open(os.path.join(ours.dir, "upsd.conf"), "a") as f:
+        f.write("MAXAGE many\n")
+    ours.proc.signal(signal.SIGHUP)
+    wait_until(lambda: "reload failed" in ours.proc.output(), what="the refused reload")
+    assert Session(ours.port).cmd("NETVER") == "1.3"
+
+
 def test_idle_timeout_and_maxconn(procs, opendir, fake):
     ours = OurUpsd(procs, opendir, opendir, UPS_CONF, USERS,
                    conf_extra="CLIENT_TIMEOUT 2\nMAXCONN 4\n").start(wait=["fake"])
