@@ -194,8 +194,8 @@ listen_differs(const struct upsd_conf *a, const struct upsd_conf *b)
 
 /*
  * A reload applies upsd.conf's run-time settings (MAXAGE, TRACKINGDELAY,
- * MAXCONN, ANONYMOUS_READ, CLIENT_TIMEOUT, ALLOW_NO_DEVICE), as NUT's upsd
- * does.  Listeners, TLS and the state path were set up before the sandbox
+ * MAXCONN, ANONYMOUS_READ, CLIENT_TIMEOUT, ALLOW_NO_DEVICE, DEBUG_MIN), as
+ * NUT's upsd does.  Listeners, TLS and the state path were set up before the sandbox
  * (sockets bound, certificates read, paths allowed) and cannot change now:
  * `loaded` gets the running values back, with a warning for each the file
  * changed.
@@ -208,12 +208,12 @@ keep_startup_settings(struct upsd_conf *running, struct upsd_conf *loaded)
 		bool changed;
 	} checks[] = {
 	    {"LISTEN", listen_differs(running, loaded) ||
-			   running->allow_not_all_listeners != loaded->allow_not_all_listeners},
+	                   running->allow_not_all_listeners != loaded->allow_not_all_listeners},
 	    {"STATEPATH", str_differs(running->statepath, loaded->statepath)},
 	    {"CERTFILE", str_differs(running->certfile, loaded->certfile)},
 	    {"CERTPATH", str_differs(running->certpath, loaded->certpath)},
 	    {"CERTIDENT", str_differs(running->certident_name, loaded->certident_name) ||
-			      str_differs(running->certident_pass, loaded->certident_pass)},
+	                      str_differs(running->certident_pass, loaded->certident_pass)},
 	    {"CERTREQUEST", running->certrequest != loaded->certrequest},
 	    {"DISABLE_WEAK_SSL", running->disable_weak_ssl != loaded->disable_weak_ssl},
 	    {"ALLOW_PLAINTEXT_LISTEN",
@@ -237,6 +237,15 @@ keep_startup_settings(struct upsd_conf *running, struct upsd_conf *loaded)
 	SWAP(running->certrequest, loaded->certrequest);
 	SWAP(running->disable_weak_ssl, loaded->disable_weak_ssl);
 	SWAP(running->allow_plaintext_listen, loaded->allow_plaintext_listen);
+}
+
+/* The debug level is the higher of -D and DEBUG_MIN, as in NUT. */
+static void
+apply_debug_level(const struct server *srv)
+{
+	long min = srv->conf ? srv->conf->debug_min : -1;
+
+	log_set_debug(min > srv->debug_cli ? (int)min : srv->debug_cli);
 }
 
 static void
@@ -265,6 +274,7 @@ reload(struct server *srv)
 	upsd_conf_free(srv->conf);
 	srv->conf = conf;
 	srv->maxconn = conf->maxconn;
+	apply_debug_level(srv);
 	if (ups_reload(srv, uc) < 0)
 		log_err("reload: out of memory updating the UPS list");
 	ups_conf_free(uc);
@@ -448,6 +458,7 @@ setup(struct server *srv, const struct options *o)
 	}
 	choose_statepath(srv, uc, o->chroot_dir);
 	srv->maxconn = srv->conf->maxconn;
+	apply_debug_level(srv);
 	if (o->print) {
 		upsd_conf_print(stdout, srv->conf);
 		ups_conf_print(stdout, uc);
@@ -567,6 +578,7 @@ main(int argc, char **argv)
 		free(srv.confdir_full);
 		return r > 0 ? 0 : 1;
 	}
+	srv.debug_cli = o.debug;
 	log_set_debug(o.debug);
 	tok_init(&srv.shared_tok);
 	srv.confdir = strdup(o.chroot_dir ? o.chroot_dir : "");

@@ -142,8 +142,9 @@ struct failent {
 
 struct server {
 	struct event_base *base;
-	/* Frozen configuration; reload swaps users and ups list. */
+	/* The configuration; a reload replaces it (see keep_startup_settings). */
 	struct upsd_conf *conf;
+	int debug_cli; /* -D count; DEBUG_MIN in upsd.conf can raise it */
 	struct upsd_users *users;
 	char *confdir;      /* chroot prefix while not yet chrooted, else NULL */
 	char *confdir_full; /* the configuration directory as opened at start */

@@ -98,7 +98,8 @@ def test_reload_applies_upsd_conf(procs, opendir, fake):
     assert s.cmd("GET VAR fake ups.status") == 'VAR fake ups.status "OL"'
     other = free_port()
     with open(os.path.join(ours.dir, "upsd.conf"), "a") as f:
-        f.write("ANONYMOUS_READ none\nCLIENT_TIMEOUT 2\nLISTEN 127.0.0.1 %d\n" % other)
+        f.write("ANONYMOUS_READ none\nCLIENT_TIMEOUT 2\nDEBUG_MIN 1\nLISTEN 127.0.0.1 %d\n"
+                % other)
     ours.proc.signal(signal.SIGHUP)
     wait_until(lambda: s.cmd("GET VAR fake ups.status").startswith("ERR ACCESS-DENIED"),
                what="ANONYMOUS_READ none to apply to a connected client")
@@ -111,6 +112,9 @@ def test_reload_applies_upsd_conf(procs, opendir, fake):
     t0 = time.monotonic()
     assert idle.recv(10) == b"", "the idle client should have been dropped"
     assert time.monotonic() - t0 < 5
+    # DEBUG_MIN 1 raised the log level: the idle drop is a level-1 message
+    wait_until(lambda: "Disconnecting idle client" in ours.proc.output(),
+               what="the debug message DEBUG_MIN enables")
     # a broken upsd.conf keeps everything as it was
     with open(os.path.join(ours.dir, "upsd.conf"), "a") as f:
         f.write("MAXAGE many\n")
