@@ -302,16 +302,13 @@ prompt_user(struct cli_creds *c)
 	return 0;
 }
 
-int
-cli_creds_finish(struct cli_creds *c, const struct cli_net *n)
+/* What the credentials file and the environment give, for what is still missing. */
+static int
+creds_from_file_and_env(const struct cli_net *n, struct cli_creds *c)
 {
 	const char *file = n->credfile ? n->credfile : getenv(CLI_ENV_CREDFILE);
 	char err[512];
 
-	if (c->pass_from_argv)
-		fprintf(stderr, "Warning: a password given with -p is visible to other users (ps, "
-		                "/proc); prefer --credentials FILE, $" CLI_ENV_PASS
-		                " or the prompt\n");
 	if (file && *file && (!c->have_user || !c->have_pass) &&
 	    cli_creds_load(file, c, err, sizeof(err)) < 0) {
 		fprintf(stderr, "Error: %s\n", err);
@@ -329,6 +326,18 @@ cli_creds_finish(struct cli_creds *c, const struct cli_net *n)
 			c->have_pass = true;
 		}
 	}
+	return 0;
+}
+
+int
+cli_creds_finish(struct cli_creds *c, const struct cli_net *n)
+{
+	if (c->pass_from_argv)
+		fprintf(stderr, "Warning: a password given with -p is visible to other users (ps, "
+		                "/proc); prefer --credentials FILE, $" CLI_ENV_PASS
+		                " or the prompt\n");
+	if (creds_from_file_and_env(n, c) < 0)
+		return -1;
 	if (!c->have_user && prompt_user(c) < 0)
 		return -1;
 	if (!c->have_pass) {
@@ -352,27 +361,8 @@ cli_creds_finish(struct cli_creds *c, const struct cli_net *n)
 int
 cli_read_creds(const struct cli_net *n, struct cli_creds *c)
 {
-	const char *file = n->credfile ? n->credfile : getenv(CLI_ENV_CREDFILE);
-	char err[512];
-
 	memset(c, 0, sizeof(*c));
-	if (file && *file && cli_creds_load(file, c, err, sizeof(err)) < 0) {
-		fprintf(stderr, "Error: %s\n", err);
-		return -1;
-	}
-	if (!c->have_user) {
-		const char *u = env_first(CLI_ENV_USER, CLI_ENV_USER_NUT);
-		if (u && *u)
-			cli_creds_set_user(c, u);
-	}
-	if (!c->have_pass) {
-		const char *p = env_first(CLI_ENV_PASS, CLI_ENV_PASS_NUT);
-		if (p && *p) {
-			str_copy(c->pass, p, sizeof(c->pass));
-			c->have_pass = true;
-		}
-	}
-	return 0;
+	return creds_from_file_and_env(n, c);
 }
 
 int
