@@ -76,9 +76,18 @@ sb_dir_of(struct scriptbox *sb, const char *file)
 }
 
 int
-scriptbox_add_write(struct scriptbox *sb, const char *path)
+scriptbox_add_optins(struct scriptbox *sb, const struct script_optins *o)
 {
-	return sandbox_manifest_add_write(&sb->m, path);
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && i < o->nwrite; i++)
+		r = sandbox_manifest_add_write(&sb->m, o->write[i]);
+	for (size_t i = 0; r >= 0 && i < o->nconnect; i++)
+		r = sandbox_manifest_add_connect(&sb->m, o->connect[i].host,
+		                                 (uint16_t)o->connect[i].port);
+	if (o->nconnect)
+		sb->m.syscalls |= SANDBOX_SYS_NET_CLIENT;
+	return r;
 }
 
 int
@@ -89,12 +98,6 @@ scriptbox_add_write_dir_of(struct scriptbox *sb, const char *file)
 	return dir ? sandbox_manifest_add_write(&sb->m, dir) : -EINVAL;
 }
 
-int
-scriptbox_add_connect(struct scriptbox *sb, const char *host, uint16_t port)
-{
-	sb->m.syscalls |= SANDBOX_SYS_NET_CLIENT;
-	return sandbox_manifest_add_connect(&sb->m, host, port);
-}
 
 /* A script's or our own directory: a program tree unless writable here. */
 static int

@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conf/upsmon_conf.h"
 #include "sandbox/sandbox.h"
 
 #define SCRIPTBOX_MAX_OWNED 16 /* paths computed here (directories of files) */
@@ -51,14 +52,12 @@ struct scriptbox {
  * Clears *sb except `describe`. */
 void scriptbox_init(struct scriptbox *sb, const char *program);
 
-/* A writable path (an opt-in).  0, -E2BIG, -EINVAL. */
-int scriptbox_add_write(struct scriptbox *sb, const char *path);
+/* The admin's opt-ins: writable paths, and TCP destinations (the Landlock
+ * port and the net-client syscalls).  0, -E2BIG, -EINVAL. */
+int scriptbox_add_optins(struct scriptbox *sb, const struct script_optins *o);
 
 /* The directory holding `file` (a socket or lock file) becomes writable. */
 int scriptbox_add_write_dir_of(struct scriptbox *sb, const char *file);
-
-/* A TCP destination (an opt-in): the Landlock port and the net-client syscalls. */
-int scriptbox_add_connect(struct scriptbox *sb, const char *host, uint16_t port);
 
 /* A configured script: the file, and its directory when W^X allows it. */
 int scriptbox_add_script(struct scriptbox *sb, const char *path);

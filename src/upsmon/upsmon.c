@@ -87,21 +87,14 @@ notify_manifest(const struct upsmon_conf *c, const struct upssched_conf *sc,
 	int r = 0;
 
 	scriptbox_init(sb, "upsmon [notify]");
-	for (size_t i = 0; r >= 0 && i < c->nnotify_write; i++)
-		r = scriptbox_add_write(sb, c->notify_write[i]);
-	for (size_t i = 0; r >= 0 && i < c->nnotify_connect; i++)
-		r = scriptbox_add_connect(sb, c->notify_connect[i].host,
-		    (uint16_t)c->notify_connect[i].port);
+	r = scriptbox_add_optins(sb, &c->notify_optins);
 	if (sc) {
 		if (r >= 0 && sc->pipefn)
 			r = scriptbox_add_write_dir_of(sb, sc->pipefn);
 		if (r >= 0 && sc->lockfn)
 			r = scriptbox_add_write_dir_of(sb, sc->lockfn);
-		for (size_t i = 0; r >= 0 && i < sc->ncmd_write; i++)
-			r = scriptbox_add_write(sb, sc->cmd_write[i]);
-		for (size_t i = 0; r >= 0 && i < sc->ncmd_connect; i++)
-			r = scriptbox_add_connect(sb, sc->cmd_connect[i].host,
-			    (uint16_t)sc->cmd_connect[i].port);
+		if (r >= 0)
+			r = scriptbox_add_optins(sb, &sc->cmd_optins);
 	}
 	if (r < 0) {
 		log_err("[notify] sandbox: too many NOTIFYCMD_WRITE/NOTIFYCMD_CONNECT entries "
@@ -638,7 +631,7 @@ run_notify(struct upsmon *u, int fd)
 		log_info("[notify] W^X: %s is writable here, so only the configured script in "
 			 "it may run, not its other files",
 		    sb.wx_dropped[i]);
-	ctx.net_allowed = u->conf->nnotify_connect > 0;
+	ctx.net_allowed = u->conf->notify_optins.nconnect > 0;
 	apply_sandbox(u, &sb.m, "notify");
 	exit(notifier_run(&ctx));
 }

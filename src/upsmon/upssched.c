@@ -358,10 +358,8 @@ timer_manifest(const struct upssched_conf *c, struct scriptbox *sb)
 	scriptbox_init(sb, "upssched [timer]");
 	if (c->pipefn)
 		r = scriptbox_add_write_dir_of(sb, c->pipefn); /* removed at exit */
-	for (size_t i = 0; r >= 0 && i < c->ncmd_write; i++)
-		r = scriptbox_add_write(sb, c->cmd_write[i]);
-	for (size_t i = 0; r >= 0 && i < c->ncmd_connect; i++)
-		r = scriptbox_add_connect(sb, c->cmd_connect[i].host, (uint16_t)c->cmd_connect[i].port);
+	if (r >= 0)
+		r = scriptbox_add_optins(sb, &c->cmd_optins);
 	if (r >= 0 && (r = scriptbox_finish(sb, &tree, &w)) == -EPERM) {
 		log_err("timer sandbox: W^X: %s may be written (CMDSCRIPT_WRITE or PIPEFN) but lies "
 			"in or above %s, where programs are executed: choose a path outside it",

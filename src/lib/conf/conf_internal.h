@@ -76,16 +76,18 @@ int conf_get_bool(struct conf_ctx *c, unsigned line, const char *what, const cha
 void *conf_push(struct conf_ctx *c, unsigned line, void **arr, size_t *n, size_t elem);
 
 /*
- * The sandbox opt-ins of upsmon.conf and upssched.conf (NOTIFYCMD_CONNECT /
- * CMDSCRIPT_CONNECT host:port, NOTIFYCMD_WRITE / CMDSCRIPT_WRITE absolute
- * path): check `arg` and append it to the list, at most `max` entries;
- * errors name `directive`.
+ * The sandbox opt-ins of upsmon.conf and upssched.conf (struct
+ * script_optins): check `arg` (host:port, or an absolute path) and append
+ * it, at most `max` entries; errors name `directive`.  The printer writes
+ * both lists under the two directive names.
  */
-struct upsmon_hostport;
-void conf_push_hostport(struct conf_ctx *c, unsigned line, const char *directive,
-                        const char *arg, struct upsmon_hostport **list, size_t *n, size_t max);
-void conf_push_abspath(struct conf_ctx *c, unsigned line, const char *directive, const char *arg,
-                       char ***list, size_t *n, size_t max);
+struct script_optins;
+void conf_optin_connect(struct conf_ctx *c, unsigned line, const char *directive,
+                        const char *arg, struct script_optins *o, size_t max);
+void conf_optin_write(struct conf_ctx *c, unsigned line, const char *directive, const char *arg,
+                      struct script_optins *o, size_t max);
+void conf_optins_print(FILE *f, const struct script_optins *o, const char *connect_kw,
+                       const char *write_kw);
 
 /* Copy argv words into a NULL-terminated allocated array. */
 char **conf_argv_dup(struct conf_ctx *c, unsigned line, char *const *words, size_t n);

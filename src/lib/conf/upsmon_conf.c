@@ -447,8 +447,8 @@ upsmon_hostport_print(FILE *f, const char *host, long port)
 }
 
 void
-conf_push_hostport(struct conf_ctx *c, unsigned line, const char *directive, const char *arg,
-                   struct upsmon_hostport **list, size_t *n, size_t max)
+conf_optin_connect(struct conf_ctx *c, unsigned line, const char *directive, const char *arg,
+                   struct script_optins *o, size_t max)
 {
 	struct upsmon_hostport *hp;
 	const char *why = "";
@@ -459,12 +459,12 @@ conf_push_hostport(struct conf_ctx *c, unsigned line, const char *directive, con
 		conf_err(c, line, "%s: '%s': %s", directive, arg, why);
 		return;
 	}
-	if (*n >= max) {
+	if (o->nconnect >= max) {
 		conf_err(c, line, "%s: more than %zu", directive, max);
 		free(host);
 		return;
 	}
-	hp = conf_push(c, line, (void **)list, n, sizeof(*hp));
+	hp = conf_push(c, line, (void **)&o->connect, &o->nconnect, sizeof(*hp));
 	if (!hp) {
 		free(host);
 		return;
@@ -474,8 +474,8 @@ conf_push_hostport(struct conf_ctx *c, unsigned line, const char *directive, con
 }
 
 void
-conf_push_abspath(struct conf_ctx *c, unsigned line, const char *directive, const char *arg,
-                  char ***list, size_t *n, size_t max)
+conf_optin_write(struct conf_ctx *c, unsigned line, const char *directive, const char *arg,
+                 struct script_optins *o, size_t max)
 {
 	char **p;
 
@@ -483,13 +483,40 @@ conf_push_abspath(struct conf_ctx *c, unsigned line, const char *directive, cons
 		conf_err(c, line, "%s: '%s' is not an absolute path", directive, arg);
 		return;
 	}
-	if (*n >= max) {
+	if (o->nwrite >= max) {
 		conf_err(c, line, "%s: more than %zu", directive, max);
 		return;
 	}
-	p = conf_push(c, line, (void **)list, n, sizeof(*p));
+	p = conf_push(c, line, (void **)&o->write, &o->nwrite, sizeof(*p));
 	if (p)
 		*p = conf_strdup(c, line, arg);
+}
+
+void
+conf_optins_print(FILE *f, const struct script_optins *o, const char *connect_kw,
+                  const char *write_kw)
+{
+	for (size_t i = 0; i < o->nconnect; i++) {
+		fprintf(f, "%s ", connect_kw);
+		upsmon_hostport_print(f, o->connect[i].host, o->connect[i].port);
+		fputc('\n', f);
+	}
+	for (size_t i = 0; i < o->nwrite; i++) {
+		fprintf(f, "%s ", write_kw);
+		conf_print_word(f, o->write[i]);
+		fputc('\n', f);
+	}
+}
+
+void
+script_optins_free(struct script_optins *o)
+{
+	for (size_t i = 0; i < o->nconnect; i++)
+		free(o->connect[i].host);
+	free(o->connect);
+	for (size_t i = 0; i < o->nwrite; i++)
+		free(o->write[i]);
+	free(o->write);
 }
 
 static void
@@ -498,8 +525,8 @@ d_notify_connect(void *st, struct conf_ctx *c, unsigned line, char *const *a, si
 	struct upsmon_conf *conf = st;
 
 	(void)n;
-	conf_push_hostport(c, line, "NOTIFYCMD_CONNECT", a[0], &conf->notify_connect,
-	                   &conf->nnotify_connect, UPSMON_MAX_NOTIFY_CONNECT);
+	conf_optin_connect(c, line, "NOTIFYCMD_CONNECT", a[0], &conf->notify_optins,
+	                   UPSMON_MAX_NOTIFY_CONNECT);
 }
 
 static void
@@ -508,8 +535,8 @@ d_notify_write(void *st, struct conf_ctx *c, unsigned line, char *const *a, size
 	struct upsmon_conf *conf = st;
 
 	(void)n;
-	conf_push_abspath(c, line, "NOTIFYCMD_WRITE", a[0], &conf->notify_write,
-	                  &conf->nnotify_write, UPSMON_MAX_NOTIFY_WRITE);
+	conf_optin_write(c, line, "NOTIFYCMD_WRITE", a[0], &conf->notify_optins,
+	                 UPSMON_MAX_NOTIFY_WRITE);
 }
 
 static const struct conf_directive directives[] = {
@@ -667,12 +694,7 @@ upsmon_conf_free(struct upsmon_conf *c)
 	}
 	free(c->certhosts);
 	free(c->wrapconf);
-	for (size_t i = 0; i < c->nnotify_connect; i++)
-		free(c->notify_connect[i].host);
-	free(c->notify_connect);
-	for (size_t i = 0; i < c->nnotify_write; i++)
-		free(c->notify_write[i]);
-	free(c->notify_write);
+	script_optins_free(&c->notify_optins);
 	free(c);
 }
 
@@ -732,13 +754,7 @@ upsmon_conf_print(FILE *f, const struct upsmon_conf *c)
 		fprintf(f, "SHUTDOWNEXIT %ld\n", c->shutdownexit);
 	if (c->notifycmd)
 		print_words(f, "NOTIFYCMD", c->notifycmd, c->notifycmd_argc);
-	for (size_t i = 0; i < c->nnotify_connect; i++) {
-		fputs("NOTIFYCMD_CONNECT ", f);
-		upsmon_hostport_print(f, c->notify_connect[i].host, c->notify_connect[i].port);
-		fputc('\n', f);
-	}
-	for (size_t i = 0; i < c->nnotify_write; i++)
-		print_words(f, "NOTIFYCMD_WRITE", &c->notify_write[i], 1);
+	conf_optins_print(f, &c->notify_optins, "NOTIFYCMD_CONNECT", "NOTIFYCMD_WRITE");
 	for (int i = 0; i < UPSMON_N_COUNT; i++) {
 		if (!c->notifymsg[i])
 			continue;

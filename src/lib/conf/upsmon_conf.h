@@ -98,6 +98,20 @@ int upsmon_hostport_parse(const char *s, char **host, long *port, const char **w
 /* Print "host:port" (brackets around an IPv6 host). */
 void upsmon_hostport_print(FILE *f, const char *host, long port);
 
+/*
+ * What the admin opened in the sandbox of a process that runs scripts:
+ * NOTIFYCMD_CONNECT / NOTIFYCMD_WRITE here, CMDSCRIPT_CONNECT /
+ * CMDSCRIPT_WRITE in upssched.conf.  Both in file order.
+ */
+struct script_optins {
+	struct upsmon_hostport *connect; /* TCP destinations */
+	size_t nconnect;
+	char **write; /* absolute paths */
+	size_t nwrite;
+};
+
+void script_optins_free(struct script_optins *o);
+
 struct upsmon_certhost {
 	char *host, *certname;
 	int certverify, forcessl; /* 0 or 1 */
@@ -134,10 +148,7 @@ struct upsmon_conf {
 	int forcessl;   /* -1 not set, 0, 1 */
 	long debug_min; /* -1: not set */
 	char *wrapconf; /* "<confdir>/rootwrap.conf" unless set */
-	struct upsmon_hostport *notify_connect; /* NOTIFYCMD_CONNECT, in file order */
-	size_t nnotify_connect;
-	char **notify_write; /* NOTIFYCMD_WRITE absolute paths, in file order */
-	size_t nnotify_write;
+	struct script_optins notify_optins; /* NOTIFYCMD_CONNECT, NOTIFYCMD_WRITE */
 };
 
 int upsmon_conf_load(const char *path, struct upsmon_conf **ret, struct conf_diag *diag);

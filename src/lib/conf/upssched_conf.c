@@ -173,8 +173,8 @@ d_cmd_connect(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_
 	struct upssched_conf *conf = ((struct state *)st)->conf;
 
 	(void)n;
-	conf_push_hostport(c, line, "CMDSCRIPT_CONNECT", a[0], &conf->cmd_connect,
-	                   &conf->ncmd_connect, UPSSCHED_MAX_CONNECT);
+	conf_optin_connect(c, line, "CMDSCRIPT_CONNECT", a[0], &conf->cmd_optins,
+	                   UPSSCHED_MAX_CONNECT);
 }
 
 static void
@@ -183,8 +183,7 @@ d_cmd_write(void *st, struct conf_ctx *c, unsigned line, char *const *a, size_t 
 	struct upssched_conf *conf = ((struct state *)st)->conf;
 
 	(void)n;
-	conf_push_abspath(c, line, "CMDSCRIPT_WRITE", a[0], &conf->cmd_write, &conf->ncmd_write,
-	                  UPSSCHED_MAX_WRITE);
+	conf_optin_write(c, line, "CMDSCRIPT_WRITE", a[0], &conf->cmd_optins, UPSSCHED_MAX_WRITE);
 }
 
 static const struct conf_directive directives[] = {
@@ -236,12 +235,7 @@ upssched_conf_free(struct upssched_conf *c)
 	if (!c)
 		return;
 	conf_argv_free(c->cmdscript);
-	for (size_t i = 0; i < c->ncmd_connect; i++)
-		free(c->cmd_connect[i].host);
-	free(c->cmd_connect);
-	for (size_t i = 0; i < c->ncmd_write; i++)
-		free(c->cmd_write[i]);
-	free(c->cmd_write);
+	script_optins_free(&c->cmd_optins);
 	free(c->pipefn);
 	free(c->lockfn);
 	for (size_t i = 0; i < c->nat; i++) {
@@ -264,16 +258,7 @@ upssched_conf_print(FILE *f, const struct upssched_conf *c)
 		}
 		fputc('\n', f);
 	}
-	for (size_t i = 0; i < c->ncmd_connect; i++) {
-		fputs("CMDSCRIPT_CONNECT ", f);
-		upsmon_hostport_print(f, c->cmd_connect[i].host, c->cmd_connect[i].port);
-		fputc('\n', f);
-	}
-	for (size_t i = 0; i < c->ncmd_write; i++) {
-		fputs("CMDSCRIPT_WRITE ", f);
-		conf_print_word(f, c->cmd_write[i]);
-		fputc('\n', f);
-	}
+	conf_optins_print(f, &c->cmd_optins, "CMDSCRIPT_CONNECT", "CMDSCRIPT_WRITE");
 	conf_print_kw_str(f, "PIPEFN", c->pipefn);
 	conf_print_kw_str(f, "LOCKFN", c->lockfn);
 	if (c->debug_min >= 0)

@@ -48,10 +48,7 @@ struct upssched_conf {
 	long debug_min;        /* -1: not set */
 	struct upssched_at *at;
 	size_t nat;
-	struct upsmon_hostport *cmd_connect; /* CMDSCRIPT_CONNECT, in file order */
-	size_t ncmd_connect;
-	char **cmd_write; /* CMDSCRIPT_WRITE absolute paths, in file order */
-	size_t ncmd_write;
+	struct script_optins cmd_optins; /* CMDSCRIPT_CONNECT, CMDSCRIPT_WRITE */
 };
 
 int upssched_conf_load(const char *path, struct upssched_conf **ret, struct conf_diag *diag);
