@@ -50,15 +50,15 @@ struct queue {
 
 /* What the sandbox lets NOTIFYCMD do, and the directives that widen it. */
 #define HINT_EXEC                                                                                  \
-	"the [notify] sandbox executes only NOTIFYCMD and programs under /usr, /bin, /sbin, "     \
-	"/lib*, /opt and upsmon's directory, never from a place it may write (W^X: "            \
+	"the [notify] sandbox executes only NOTIFYCMD and programs under /usr, /bin, /sbin, "      \
+	"/lib*, /opt and upsmon's directory, never from a place it may write (W^X: "               \
 	"/tmp, /var/tmp, NOTIFYCMD_WRITE paths)"
 #define HINT_NET_NONE                                                                              \
-	"no network: a script sending mail or calling a web hook needs "                        \
+	"no network: a script sending mail or calling a web hook needs "                           \
 	"NOTIFYCMD_CONNECT host:port in upsmon.conf"
 #define HINT_NET_SOME "TCP only to the NOTIFYCMD_CONNECT ports of upsmon.conf"
 #define HINT_WRITE                                                                                 \
-	"writes only to /tmp, /var/tmp and NOTIFYCMD_WRITE paths (add one for a log or state "  \
+	"writes only to /tmp, /var/tmp and NOTIFYCMD_WRITE paths (add one for a log or state "     \
 	"file elsewhere)"
 
 static const char *
@@ -72,11 +72,11 @@ explain_exec_error(const struct notify_ctx *ctx, unsigned ev, int err)
 {
 	if (err == EACCES || err == EPERM)
 		log_err("NOTIFYCMD %s (%s) cannot be executed: %s: check its mode (chmod 755) and "
-			"that its file system is not mounted noexec; %s",
-		    cmd_name(ctx), upsmon_notify_name(ev), strerror(err), HINT_EXEC);
+		        "that its file system is not mounted noexec; %s",
+		        cmd_name(ctx), upsmon_notify_name(ev), strerror(err), HINT_EXEC);
 	else
 		log_err("NOTIFYCMD %s (%s) cannot be executed: %s", cmd_name(ctx),
-		    upsmon_notify_name(ev), strerror(err));
+		        upsmon_notify_name(ev), strerror(err));
 }
 
 /* A NOTIFYCMD run ended: explain anything but success. */
@@ -88,19 +88,19 @@ explain_status(const struct notify_ctx *ctx, const struct queue *q, int st)
 
 	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS)
 		log_err("NOTIFYCMD %s (%s) was killed by SIGSYS: it made a system call outside the "
-			"[notify] seccomp profile (see upsmon -h). It runs with %s",
-		    cmd_name(ctx), name, net);
+		        "[notify] seccomp profile (see upsmon -h). It runs with %s",
+		        cmd_name(ctx), name, net);
 	else if (WIFSIGNALED(st))
 		log_warn("NOTIFYCMD %s (%s) was killed by signal %d", cmd_name(ctx), name,
-		    WTERMSIG(st));
+		         WTERMSIG(st));
 	else if (WIFEXITED(st) && WEXITSTATUS(st) == 126)
 		log_err("NOTIFYCMD %s (%s): a program it ran could not be executed (exit 126): %s",
-		    cmd_name(ctx), name, HINT_EXEC);
+		        cmd_name(ctx), name, HINT_EXEC);
 	else if (WIFEXITED(st) && WEXITSTATUS(st) == 127 && q->exec_failed)
 		return; /* explained when the exec failed */
 	else if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
 		log_err("NOTIFYCMD %s (%s) exited with status %d. It runs sandboxed: %s; it %s",
-		    cmd_name(ctx), name, WEXITSTATUS(st), net, HINT_WRITE);
+		        cmd_name(ctx), name, WEXITSTATUS(st), net, HINT_WRITE);
 }
 
 static volatile sig_atomic_t notifier_stop;
@@ -194,7 +194,7 @@ spawn(char *const argv[], char *const envp[], const char *in, int *exec_err)
 
 static pid_t
 run_notifycmd(const struct notify_ctx *ctx, unsigned ev, const char *ups, char *msg,
-    bool *exec_failed)
+              bool *exec_failed)
 {
 	char *argv[UPSMON_NOTIFY_ARGS + 2];
 	char *envp[NOTIFY_ENV_MAX + 3];

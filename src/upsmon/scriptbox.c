@@ -12,12 +12,13 @@
 #include "str.h"
 
 /* Where programs live: read + execute beneath (none of it is writable). */
-static const char *const sb_program_trees[] = {"/usr", "/bin", "/sbin", "/lib", "/lib32",
-    "/lib64", "/libx32", "/opt"};
+static const char *const sb_program_trees[] = {"/usr",   "/bin",   "/sbin",   "/lib",
+                                               "/lib32", "/lib64", "/libx32", "/opt"};
 
 /* Read only: configuration, the resolver, utmp for wall, /proc for ps and pidof. */
-static const char *const sb_read[] = {"/etc", "/proc", "/run/utmp", "/run/systemd/resolve",
-    "/sys/devices/system/cpu", "/dev/urandom", "/dev/random"};
+static const char *const sb_read[] = {
+    "/etc",         "/proc",      "/run/utmp", "/run/systemd/resolve", "/sys/devices/system/cpu",
+    "/dev/urandom", "/dev/random"};
 
 /* Scratch space scripts conventionally use, and the harmless device files. */
 static const char *const sb_write[] = {"/tmp", "/var/tmp", "/dev/null", "/dev/zero", "/dev/full"};
@@ -48,7 +49,7 @@ scriptbox_init(struct scriptbox *sb, const char *program)
 	(void)sandbox_manifest_add_unix_connect(&sb->m, "/dev/log");
 	/* unix-server: upssched (run as NOTIFYCMD) creates the PIPEFN socket. */
 	sb->m.syscalls = SANDBOX_SYS_SPAWN | SANDBOX_SYS_EXEC | SANDBOX_SYS_FILE_WRITE |
-			 SANDBOX_SYS_UNIX_SERVER | SANDBOX_SYS_EVENT;
+	                 SANDBOX_SYS_UNIX_SERVER | SANDBOX_SYS_EVENT;
 	sb->m.allow_signals = true; /* `upsmon -c fsd` from a script */
 }
 
@@ -97,7 +98,6 @@ scriptbox_add_write_dir_of(struct scriptbox *sb, const char *file)
 
 	return dir ? sandbox_manifest_add_write(&sb->m, dir) : -EINVAL;
 }
-
 
 /* A script's or our own directory: a program tree unless writable here. */
 static int

@@ -17,17 +17,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "conf/upsmon_conf.h"
 #include "conf/upssched_conf.h"
+#include "config.h"
 #include "log.h"
 #include "paths.h"
 #include "privsep/privsep.h"
 #include "sandbox/sandbox.h"
-#include "str.h"
-#include "upsmon.h"
 #include "scriptbox.h"
 #include "shutdowncmd.h"
+#include "str.h"
+#include "upsmon.h"
 
 struct opts {
 	const char *cmd;  /* -c */
@@ -80,8 +80,7 @@ title_init(int argc, char **argv)
  * Returns 0, or -errno after logging what to change.
  */
 static int
-notify_manifest(const struct upsmon_conf *c, const struct upssched_conf *sc,
-    struct scriptbox *sb)
+notify_manifest(const struct upsmon_conf *c, const struct upssched_conf *sc, struct scriptbox *sb)
 {
 	const char *tree = NULL, *w = NULL;
 	int r = 0;
@@ -98,14 +97,15 @@ notify_manifest(const struct upsmon_conf *c, const struct upssched_conf *sc,
 	}
 	if (r < 0) {
 		log_err("[notify] sandbox: too many NOTIFYCMD_WRITE/NOTIFYCMD_CONNECT entries "
-			"(with upssched's): %s", strerror(-r));
+		        "(with upssched's): %s",
+		        strerror(-r));
 		return r;
 	}
 	if ((r = scriptbox_finish(sb, &tree, &w)) == -EPERM) {
 		log_err("[notify] sandbox: W^X: %s may be written (NOTIFYCMD_WRITE, "
-			"CMDSCRIPT_WRITE or upssched's PIPEFN/LOCKFN) but lies in or above %s, "
-			"where programs are executed: choose a path outside it",
-		    w ? w : "?", tree);
+		        "CMDSCRIPT_WRITE or upssched's PIPEFN/LOCKFN) but lies in or above %s, "
+		        "where programs are executed: choose a path outside it",
+		        w ? w : "?", tree);
 		return r;
 	}
 	if (r >= 0 && c->notifycmd)
@@ -130,26 +130,28 @@ usage_notify_manifest(FILE *f)
 	fputs("  plus NOTIFYCMD (and its directory unless writable), the NOTIFYCMD_WRITE and\n"
 	      "  NOTIFYCMD_CONNECT opt-ins of upsmon.conf, and, when NOTIFYCMD is upssched,\n"
 	      "  its PIPEFN/LOCKFN directories, CMDSCRIPT, CMDSCRIPT_WRITE/_CONNECT\n",
-	    f);
+	      f);
 }
 
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: upsmon [-c fsd|stop|reload] [-D] [-F] [-B] [-K] [-t] [-T] [-u user] "
-		   "[-f upsmon.conf]\n"
-		   "  -c fsd     ask the running upsmon to start a forced shutdown\n"
-		   "  -c stop    stop the running upsmon\n"
-		   "  -c reload  re-read upsmon.conf (the processes are restarted)\n"
-		   "  -D         more debug output (repeat), stay in the foreground\n"
-		   "  -F / -B    foreground (default) / background\n"
-		   "  -K         exit 0 when POWERDOWNFLAG holds the shutdown magic, else 1\n"
-		   "  -t / -T    check / print the effective configuration\n"
-		   "  -u user    run [net] and [notify] as user (default RUN_AS_USER, then %s)\n"
-		   "processes: [priv] root, waits for SHUTDOWN; [net] %s, chrooted to "
-		   "<statepath>/%s, connects to upsd only; [notify] %s, Landlock with W^X, no network unless "
-		   "NOTIFYCMD_CONNECT\n",
-	    RUN_AS_USER, RUN_AS_USER, UPSMON_EMPTY_DIR, RUN_AS_USER);
+	fprintf(f,
+	        "usage: upsmon [-c fsd|stop|reload] [-D] [-F] [-B] [-K] [-t] [-T] [-u user] "
+	        "[-f upsmon.conf]\n"
+	        "  -c fsd     ask the running upsmon to start a forced shutdown\n"
+	        "  -c stop    stop the running upsmon\n"
+	        "  -c reload  re-read upsmon.conf (the processes are restarted)\n"
+	        "  -D         more debug output (repeat), stay in the foreground\n"
+	        "  -F / -B    foreground (default) / background\n"
+	        "  -K         exit 0 when POWERDOWNFLAG holds the shutdown magic, else 1\n"
+	        "  -t / -T    check / print the effective configuration\n"
+	        "  -u user    run [net] and [notify] as user (default RUN_AS_USER, then %s)\n"
+	        "processes: [priv] root, waits for SHUTDOWN; [net] %s, chrooted to "
+	        "<statepath>/%s, connects to upsd only; [notify] %s, Landlock with W^X, no network "
+	        "unless "
+	        "NOTIFYCMD_CONNECT\n",
+	        RUN_AS_USER, RUN_AS_USER, UPSMON_EMPTY_DIR, RUN_AS_USER);
 	usage_notify_manifest(f);
 }
 
@@ -160,21 +162,44 @@ parse_args(int argc, char **argv, struct opts *o)
 
 	while ((c = getopt(argc, argv, "c:DFBKtTu:f:hp")) != -1) {
 		switch (c) {
-		case 'c': o->cmd = optarg; break;
-		case 'D': o->debug++; o->foreground = true; break;
-		case 'F': o->foreground = true; break;
-		case 'B': o->foreground = false; break;
-		case 'K': o->killpower = true; break;
-		case 't': o->check = true; break;
-		case 'T': o->print = true; break;
-		case 'u': o->user = optarg; break;
-		case 'f': o->conffile = optarg; break;
-		case 'h': usage(stdout); exit(0);
+		case 'c':
+			o->cmd = optarg;
+			break;
+		case 'D':
+			o->debug++;
+			o->foreground = true;
+			break;
+		case 'F':
+			o->foreground = true;
+			break;
+		case 'B':
+			o->foreground = false;
+			break;
+		case 'K':
+			o->killpower = true;
+			break;
+		case 't':
+			o->check = true;
+			break;
+		case 'T':
+			o->print = true;
+			break;
+		case 'u':
+			o->user = optarg;
+			break;
+		case 'f':
+			o->conffile = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
 		case 'p':
 			fprintf(stderr, "upsmon: -p (one root process) is not supported: upsguard "
-					"always separates privileges\n");
+			                "always separates privileges\n");
 			return -EINVAL;
-		default: usage(stderr); return -EINVAL;
+		default:
+			usage(stderr);
+			return -EINVAL;
 		}
 	}
 	return optind == argc ? 0 : -EINVAL;
@@ -199,8 +224,8 @@ load_sched(struct upsmon *u)
 	conf_diag_init(&diag);
 	if (upssched_conf_load(path, &u->sched, &diag) < 0)
 		log_warn("%s: cannot read it: the [notify] sandbox will not allow upssched's "
-			 "PIPEFN/LOCKFN directories and CMDSCRIPT",
-		    path);
+		         "PIPEFN/LOCKFN directories and CMDSCRIPT",
+		         path);
 	conf_diag_free(&diag);
 }
 
@@ -247,14 +272,14 @@ validate(struct upsmon *u)
 		total += c->monitors[i].powervalue;
 	if (total < c->minsupplies) {
 		log_err("%s: insufficient power configured: the power values of the MONITOR lines "
-			"add up to %ld, MINSUPPLIES is %ld",
-		    u->conffile, total, c->minsupplies);
+		        "add up to %ld, MINSUPPLIES is %ld",
+		        u->conffile, total, c->minsupplies);
 		return -EINVAL;
 	}
 	if (!c->shutdowncmd) {
 		if (c->minsupplies > 0) {
 			log_err("%s: SHUTDOWNCMD is not set: upsmon could not shut this host down",
-			    u->conffile);
+			        u->conffile);
 			return -EINVAL;
 		}
 		return 0;
@@ -293,9 +318,9 @@ struct signal_cmd {
 };
 
 static const struct signal_cmd signal_cmds[] = {
-	{"fsd", SIGUSR1},
-	{"stop", SIGTERM},
-	{"reload", SIGHUP},
+    {"fsd", SIGUSR1},
+    {"stop", SIGTERM},
+    {"reload", SIGHUP},
 };
 
 static int
@@ -308,7 +333,8 @@ send_command(struct upsmon *u)
 			continue;
 		int r = read_pid(u->pidfile, &pid);
 		if (r < 0) {
-			log_err("cannot read %s: %s (is upsmon running?)", u->pidfile, strerror(-r));
+			log_err("cannot read %s: %s (is upsmon running?)", u->pidfile,
+			        strerror(-r));
 			return 1;
 		}
 		if (kill(pid, signal_cmds[i].sig) == 0)
@@ -381,15 +407,14 @@ setup_paths(struct upsmon *u)
 	const char *sp = paths_statepath();
 
 	if ((size_t)snprintf(u->pidfile, sizeof(u->pidfile), "%s/%s", sp, UPSMON_PIDFILE) >=
-		sizeof(u->pidfile) ||
+	        sizeof(u->pidfile) ||
 	    (size_t)snprintf(u->emptydir, sizeof(u->emptydir), "%s/%s", sp, UPSMON_EMPTY_DIR) >=
-		sizeof(u->emptydir) ||
-	    (size_t)snprintf(u->netpidfile, sizeof(u->netpidfile), "%s/%s", sp, UPSMON_NET_PIDFILE) >=
-		sizeof(u->netpidfile))
+	        sizeof(u->emptydir) ||
+	    (size_t)snprintf(u->netpidfile, sizeof(u->netpidfile), "%s/%s", sp,
+	                     UPSMON_NET_PIDFILE) >= sizeof(u->netpidfile))
 		return -ENAMETOOLONG;
 	return 0;
 }
-
 
 static char **
 upsmon_copy_argv(int argc, char **argv)
@@ -405,9 +430,11 @@ static bool
 addr_loopback(const struct addrinfo *ai)
 {
 	if (ai->ai_family == AF_INET)
-		return (ntohl(((struct sockaddr_in *)(void *)ai->ai_addr)->sin_addr.s_addr) >> 24) == 127;
+		return (ntohl(((struct sockaddr_in *)(void *)ai->ai_addr)->sin_addr.s_addr) >>
+		        24) == 127;
 	if (ai->ai_family == AF_INET6)
-		return IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)(void *)ai->ai_addr)->sin6_addr);
+		return IN6_IS_ADDR_LOOPBACK(
+		    &((struct sockaddr_in6 *)(void *)ai->ai_addr)->sin6_addr);
 	return false;
 }
 
@@ -431,7 +458,7 @@ resolve(struct net_target *t)
 		if (!pick || (ai->ai_family == AF_INET && pick->ai_family != AF_INET))
 			pick = ai;
 	int r = getnameinfo(pick->ai_addr, pick->ai_addrlen, t->addr, sizeof(t->addr), NULL, 0,
-	    NI_NUMERICHOST);
+	                    NI_NUMERICHOST);
 	t->loopback = addr_loopback(pick);
 	freeaddrinfo(res);
 	return r == 0 ? 0 : -EHOSTUNREACH;
@@ -491,7 +518,7 @@ build_net(struct upsmon *u, struct net_ctx *ctx)
 		str_copy(t->user, m->user ? m->user : "", sizeof(t->user));
 		str_copy(t->pass, m->pass ? m->pass : "", sizeof(t->pass));
 		snprintf(ctx->ups[i].name, sizeof(ctx->ups[i].name), "%s@%s", m->name.ups,
-		    m->name.host);
+		         m->name.host);
 		ctx->ups[i].pv = (unsigned)m->powervalue;
 		ctx->ups[i].primary = m->primary;
 		if (resolve(t) < 0) {
@@ -533,8 +560,8 @@ apply_sandbox(struct upsmon *u, struct sandbox_manifest *m, const char *tag)
 	m->run_as = &u->user;
 	if (sandbox_apply(m, &rep) < 0)
 		log_fatal("[%s] sandbox failed at step %s%s%s", tag,
-		    rep.failed_step ? rep.failed_step : "?", rep.failed_path ? ": " : "",
-		    rep.failed_path ? rep.failed_path : "");
+		          rep.failed_step ? rep.failed_step : "?", rep.failed_path ? ": " : "",
+		          rep.failed_path ? rep.failed_path : "");
 	if (sandbox_report_format(&rep, line, sizeof(line)) >= 0)
 		log_info("%s", line);
 }
@@ -582,11 +609,15 @@ notify_env(void)
 	 * children (upssched, `upsmon -c fsd`) must keep the run's settings,
 	 * since LeakSanitizer's ptrace-based check cannot run in the sandbox
 	 * they inherit and would spin forever at exit. */
-	static const char *const keep[] = {"NUT_CONFPATH", "NUT_STATEPATH", "ASAN_OPTIONS",
-	    "UBSAN_OPTIONS", "LSAN_OPTIONS",
+	static const char *const keep[] = {
+		"NUT_CONFPATH",
+		"NUT_STATEPATH",
+		"ASAN_OPTIONS",
+		"UBSAN_OPTIONS",
+		"LSAN_OPTIONS",
 #if TEST_HOOKS
-	    /* test builds: upssched's timer process, started from here, joins the hook */
-	    SANDBOX_HOOK_ENV,
+		/* test builds: upssched's timer process, started from here, joins the hook */
+		SANDBOX_HOOK_ENV,
 #endif
 	};
 	char **env = calloc(sizeof(keep) / sizeof(keep[0]) + 2, sizeof(*env));
@@ -629,8 +660,8 @@ run_notify(struct upsmon *u, int fd)
 		exit(1);
 	for (size_t i = 0; i < sb.nwx_dropped; i++)
 		log_info("[notify] W^X: %s is writable here, so only the configured script in "
-			 "it may run, not its other files",
-		    sb.wx_dropped[i]);
+		         "it may run, not its other files",
+		         sb.wx_dropped[i]);
 	ctx.net_allowed = u->conf->notify_optins.nconnect > 0;
 	apply_sandbox(u, &sb.m, "notify");
 	exit(notifier_run(&ctx));
@@ -667,13 +698,14 @@ prepare(struct upsmon *u)
 
 	if (geteuid() == 0) {
 		if (sandbox_user_resolve(u->o.user, u->conf->run_as_user,
-			"RUN_AS_USER in upsmon.conf", &u->user, err, sizeof(err)) < 0) {
+		                         "RUN_AS_USER in upsmon.conf", &u->user, err,
+		                         sizeof(err)) < 0) {
 			log_err("%s", err);
 			return -ENOENT;
 		}
 		if ((r = make_empty_dir(u->emptydir)) < 0) {
 			log_err("%s: cannot use as the empty chroot of [net]: %s", u->emptydir,
-			    strerror(-r));
+			        strerror(-r));
 			return r;
 		}
 	}

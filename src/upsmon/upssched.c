@@ -186,7 +186,8 @@ cmd_cancel(struct sched *s, int fd, char **w, size_t n)
 	}
 	for (size_t i = 0; i < s->ntimers;) {
 		if (strcmp(s->timers[i].name, w[1]) == 0 &&
-		    (any || strcmp(s->timers[i].ups, w[2]) == 0 || strcmp(s->timers[i].ups, "*") == 0)) {
+		    (any || strcmp(s->timers[i].ups, w[2]) == 0 ||
+		     strcmp(s->timers[i].ups, "*") == 0)) {
 			log_info("timer %s (%s) cancelled", s->timers[i].name, s->timers[i].ups);
 			timer_remove(s, i);
 			found++;
@@ -204,8 +205,8 @@ cmd_list(struct sched *s, int fd)
 	int64_t now = now_ms();
 
 	for (size_t i = 0; i < s->ntimers; i++) {
-		snprintf(line, sizeof(line), "TIMER %s %s %lld\n", s->timers[i].name, s->timers[i].ups,
-		    (long long)((s->timers[i].due - now + 999) / 1000));
+		snprintf(line, sizeof(line), "TIMER %s %s %lld\n", s->timers[i].name,
+		         s->timers[i].ups, (long long)((s->timers[i].due - now + 999) / 1000));
 		reply(fd, line);
 	}
 	reply(fd, "END\n");
@@ -257,7 +258,8 @@ fire_due(struct sched *s)
 		if (s->timers[i].due <= now) {
 			char name[SCHED_NAME_MAX];
 			str_copy(name, s->timers[i].name, sizeof(name));
-			log_info("timer %s (%s) expired: running CMDSCRIPT", name, s->timers[i].ups);
+			log_info("timer %s (%s) expired: running CMDSCRIPT", name,
+			         s->timers[i].ups);
 			timer_remove(s, i);
 			run_cmdscript(s->conf, name);
 		} else {
@@ -318,7 +320,8 @@ timer_loop(struct sched *s)
 				s->hook_fd = -1;
 			}
 			for (size_t i = 0; i < SCHED_MAX_CLIENTS; i++) {
-				if (s->clients[i].fd >= 0 && p[i + 1].revents && !client_read(s, &s->clients[i])) {
+				if (s->clients[i].fd >= 0 && p[i + 1].revents &&
+				    !client_read(s, &s->clients[i])) {
 					close(s->clients[i].fd);
 					s->clients[i].fd = -1;
 				}
@@ -361,8 +364,9 @@ timer_manifest(const struct upssched_conf *c, struct scriptbox *sb)
 	if (r >= 0)
 		r = scriptbox_add_optins(sb, &c->cmd_optins);
 	if (r >= 0 && (r = scriptbox_finish(sb, &tree, &w)) == -EPERM) {
-		log_err("timer sandbox: W^X: %s may be written (CMDSCRIPT_WRITE or PIPEFN) but lies "
-			"in or above %s, where programs are executed: choose a path outside it",
+		log_err(
+		    "timer sandbox: W^X: %s may be written (CMDSCRIPT_WRITE or PIPEFN) but lies "
+		    "in or above %s, where programs are executed: choose a path outside it",
 		    w ? w : "?", tree);
 		return r;
 	}
@@ -386,7 +390,7 @@ usage_manifest(void)
 	fputs("  plus CMDSCRIPT (and its directory unless writable), PIPEFN's directory and\n"
 	      "  the CMDSCRIPT_WRITE / CMDSCRIPT_CONNECT opt-ins of upssched.conf; run by upsmon\n"
 	      "  this layer stacks inside [notify]'s\n",
-	    stdout);
+	      stdout);
 }
 
 static void
@@ -400,7 +404,8 @@ timer_sandbox(const struct upssched_conf *c)
 	if (timer_manifest(c, &sb) < 0)
 		_exit(1);
 	for (size_t i = 0; i < sb.nwx_dropped; i++)
-		log_info("W^X: %s is writable here, so only CMDSCRIPT may run from it", sb.wx_dropped[i]);
+		log_info("W^X: %s is writable here, so only CMDSCRIPT may run from it",
+		         sb.wx_dropped[i]);
 	/* Run by [notify]: this layer stacks on the inherited one (no_new_privs
 	 * is already set, the base seccomp group allows landlock and seccomp). */
 	if (already_confined())
@@ -412,8 +417,8 @@ timer_sandbox(const struct upssched_conf *c)
 	}
 	if (sandbox_apply(&sb.m, &rep) < 0)
 		log_fatal("timer process sandbox failed at %s%s%s",
-		    rep.failed_step ? rep.failed_step : "?", rep.failed_path ? ": " : "",
-		    rep.failed_path ? rep.failed_path : "");
+		          rep.failed_step ? rep.failed_step : "?", rep.failed_path ? ": " : "",
+		          rep.failed_path ? rep.failed_path : "");
 	if (sandbox_report_format(&rep, line, sizeof(line)) >= 0)
 		log_info("%s", line);
 }
@@ -558,13 +563,13 @@ act(struct sched *s, const struct upssched_at *a, const char *ups)
 	case UPSSCHED_START_TIMER:
 	case UPSSCHED_START_TIMER_SHARED:
 		snprintf(line, sizeof(line), "START %s %s %ld\n", a->name,
-		    a->action == UPSSCHED_START_TIMER ? ups : "*", a->secs);
+		         a->action == UPSSCHED_START_TIMER ? ups : "*", a->secs);
 		(void)request(s, line, false, NULL);
 		break;
 	case UPSSCHED_CANCEL_TIMER:
 	case UPSSCHED_CANCEL_TIMER_MATCHED:
 		snprintf(line, sizeof(line), "CANCEL %s %s\n", a->name,
-		    a->action == UPSSCHED_CANCEL_TIMER ? ups : "*");
+		         a->action == UPSSCHED_CANCEL_TIMER ? ups : "*");
 		if (request(s, line, false, NULL) < 0 && a->cmd)
 			run_cmdscript(s->conf, a->cmd);
 		break;
@@ -580,7 +585,8 @@ handle_event(struct sched *s)
 	const char *type = getenv("NOTIFYTYPE"), *ups = getenv("UPSNAME");
 
 	if (!type || !ups) {
-		log_err("NOTIFYTYPE and UPSNAME must be set: upssched is run by upsmon as NOTIFYCMD");
+		log_err(
+		    "NOTIFYTYPE and UPSNAME must be set: upssched is run by upsmon as NOTIFYCMD");
 		return 1;
 	}
 	/* UPSNAME travels on the PIPEFN protocol: a name, not free text. */
@@ -622,15 +628,24 @@ main(int argc, char **argv)
 	log_init("upssched");
 	while ((c = getopt(argc, argv, "lDtTh")) != -1) {
 		switch (c) {
-		case 'l': list = true; break;
-		case 'D': log_set_debug(log_debug_level() + 1); break;
-		case 't': check = true; break;
-		case 'T': print = true; break;
+		case 'l':
+			list = true;
+			break;
+		case 'D':
+			log_set_debug(log_debug_level() + 1);
+			break;
+		case 't':
+			check = true;
+			break;
+		case 'T':
+			print = true;
+			break;
 		default:
 			fprintf(c == 'h' ? stdout : stderr,
-			    "usage: upssched [-l] [-D] [-t] [-T] [message]\n"
-			    "  run by upsmon as NOTIFYCMD (NOTIFYTYPE, UPSNAME in the environment)\n"
-			    "  -l  list the running timers\n");
+			        "usage: upssched [-l] [-D] [-t] [-T] [message]\n"
+			        "  run by upsmon as NOTIFYCMD (NOTIFYTYPE, UPSNAME in the "
+			        "environment)\n"
+			        "  -l  list the running timers\n");
 			if (c == 'h')
 				usage_manifest();
 			return c == 'h' ? 0 : 1;
