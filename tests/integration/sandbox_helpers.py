@@ -274,6 +274,15 @@ def dac_allows(uid, gid, path, mode):
     return os.WIFEXITED(st) and os.WEXITSTATUS(st) == 0
 
 
+def loopback_listener(backlog=1, blocking=False):
+    """A listening TCP socket on 127.0.0.1 and a port of its own (use `with`)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(backlog)
+    s.setblocking(blocking)
+    return s
+
+
 def write_script(path, text, mode=0o755):
     with open(path, "w") as f:
         f.write(text)

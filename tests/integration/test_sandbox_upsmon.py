@@ -4,17 +4,16 @@ through the test hook, forbidden actions refused while the allowed ones
 (connecting to the monitored upsd, running NOTIFYCMD) still work."""
 import os
 import shutil
-import socket
 import subprocess
 import time
 
 import pytest
 
-from conftest import DDL_DIR, free_port, our_bin, wait_for
+from conftest import free_port, our_bin, wait_for
 from nut_peer import NutPeer
 from sandbox_helpers import (HookServer, LandlockOnlyDir, assert_allowed, assert_confined,
-                             assert_denied, dac_allows, kill_and_reap_wait, proc_status, require_landlock,
-                             require_root, standard_forbidden, write_script)
+                             assert_denied, dac_allows, kill_and_reap_wait, loopback_listener, proc_status,
+                             require_landlock, require_root, standard_forbidden, write_script)
 from upsmon_helpers import UpsmonEnv, upsmon_parts, write_dev
 
 
@@ -101,10 +100,7 @@ def test_upsmon_notify_forbidden_and_allowed(menv, hook, procs, workdir, run_use
         os.chmod(os.path.join(menv.pub, "true"), 0o755)
         assert conn.ask("spawn %s/true" % menv.pub) == "OK exit 126"
         # no network: no TCP socket (seccomp) and no port (Landlock) by default
-        with socket.socket() as lst:
-            lst.bind(("127.0.0.1", 0))
-            lst.listen(1)
-            lst.setblocking(False)
+        with loopback_listener(1) as lst:
             assert conn.ask("socket inet") == "ERR EAFNOSUPPORT"
             assert conn.ask("connect 127.0.0.1 %d" % lst.getsockname()[1]) == "ERR EAFNOSUPPORT"
             assert conn.ask("connect 127.0.0.1 %d" % peer.port) == "ERR EAFNOSUPPORT"
@@ -116,10 +112,7 @@ def test_upsmon_notify_forbidden_and_allowed(menv, hook, procs, workdir, run_use
         assert conn.ask("ping") is not None, "[notify] died"
         # what NOTIFYCMD runs inherits all of it (a shell script using coreutils)
         log = os.path.join(menv.pub, "child.log")
-        with socket.socket() as lst:
-            lst.bind(("127.0.0.1", 0))
-            lst.listen(1)
-            lst.setblocking(False)
+        with loopback_listener(1) as lst:
             write_script(menv.notify_script, CMDSCRIPT.format(log=log, port=lst.getsockname()[1],
                                                               secret=ll.secret))
             assert conn.ask("spawn %s" % menv.notify_script) == "OK exit 0"
@@ -188,12 +181,8 @@ def find_timer(exe, exclude=()):
 
 def test_upssched_timer_confined(menv, procs, run_user):
     require_root()
-    import socket
     log = os.path.join(menv.pub, "cmdscript.log")
-    lst = socket.socket()
-    lst.bind(("127.0.0.1", 0))
-    lst.listen(1)
-    lst.setblocking(False)
+    lst = loopback_listener(1)
     write_upssched_conf(menv, log, lst.getsockname()[1])
     exe = os.path.realpath(our_bin("upssched"))
     before = set(find_timer(exe))
@@ -286,10 +275,7 @@ def go_on_battery(peer):
 def test_notifycmd_network_refused_names_the_directive(menv, procs, workdir, run_user):
     require_root()
     log = os.path.join(menv.pub, "net.log")
-    with socket.socket() as lst:
-        lst.bind(("127.0.0.1", 0))
-        lst.listen(4)
-        lst.setblocking(False)
+    with loopback_listener(4) as lst:
         script = write_script(os.path.join(menv.base, "webhook.sh"),
                               NET_SCRIPT.format(port=lst.getsockname()[1], log=log))
         peer, p, parts = start_with(procs, workdir, menv, script)
@@ -316,12 +302,7 @@ def test_notifycmd_connect_optin(menv, hook, procs, workdir, run_user):
     os.chmod(wdir, 0o777)
     log = os.path.join(menv.pub, "net.log")
     try:
-        with socket.socket() as lst, socket.socket() as other:
-            lst.bind(("127.0.0.1", 0))
-            lst.listen(8)
-            other.bind(("127.0.0.1", 0))
-            other.listen(1)
-            other.setblocking(False)
+        with loopback_listener(8, blocking=True) as lst, loopback_listener(1) as other:
             port = lst.getsockname()[1]
             script = write_script(os.path.join(menv.base, "webhook.sh"),
                                   NET_SCRIPT.format(port=port, log=log))

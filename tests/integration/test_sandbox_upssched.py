@@ -3,7 +3,6 @@ test hook (tag "sched"): started standalone as root, and started by upsmon's
 [notify], where it stacks its own, narrower Landlock and seccomp layers on
 the inherited ones."""
 import os
-import socket
 import subprocess
 
 import pytest
@@ -11,8 +10,8 @@ import pytest
 from conftest import free_port, our_bin, wait_for
 from nut_peer import NutPeer
 from sandbox_helpers import (HookServer, LandlockOnlyDir, assert_allowed, assert_confined,
-                             assert_denied, dac_allows, kill_and_reap_wait, proc_status, require_landlock,
-                             require_root, write_script)
+                             assert_denied, dac_allows, kill_and_reap_wait, loopback_listener, proc_status,
+                             require_landlock, require_root, write_script)
 from upsmon_helpers import UpsmonEnv, upsmon_parts, write_dev
 
 CMD = """#!/bin/sh
@@ -73,12 +72,7 @@ def test_timer_standalone_as_root(senv, run_user):
     wdir = os.path.join(senv.ll.path, "cmd-state")
     os.mkdir(wdir)
     os.chmod(wdir, 0o777)
-    with socket.socket() as lst, socket.socket() as other:
-        lst.bind(("127.0.0.1", 0))
-        lst.listen(4)
-        other.bind(("127.0.0.1", 0))
-        other.listen(1)
-        other.setblocking(False)
+    with loopback_listener(4, blocking=True) as lst, loopback_listener(1) as other:
         port = lst.getsockname()[1]
         write_sched(senv, "CMDSCRIPT_CONNECT 127.0.0.1:%d\nCMDSCRIPT_WRITE %s" % (port, wdir))
         env = dict(os.environ, NOTIFYTYPE="ONBATT", UPSNAME="ups1", **senv.env)
@@ -115,10 +109,7 @@ def test_timer_without_optin_has_no_network(senv, run_user):
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=20, check=True)
     conn = senv.hook.wait("sched")
     assert_confined(conn.pid, "upssched timer")
-    with socket.socket() as lst:
-        lst.bind(("127.0.0.1", 0))
-        lst.listen(1)
-        lst.setblocking(False)
+    with loopback_listener(1) as lst:
         assert conn.ask("socket inet") == "ERR EAFNOSUPPORT"
         assert conn.ask("connect 127.0.0.1 %d" % lst.getsockname()[1]) == "ERR EAFNOSUPPORT"
         assert_denied(conn, "bind %d" % free_port(), ("ERR EAFNOSUPPORT",))
