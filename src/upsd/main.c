@@ -185,28 +185,19 @@ listen_differs(const struct upsd_conf *a, const struct upsd_conf *b)
 	return false;
 }
 
-#define SWAP(a, b)                                                                                 \
-	do {                                                                                       \
-		__typeof__(a) swap_tmp_ = (a);                                                     \
-		(a) = (b);                                                                         \
-		(b) = swap_tmp_;                                                                   \
-	} while (0)
-
 /*
- * A reload applies upsd.conf's run-time settings (MAXAGE, TRACKINGDELAY,
- * MAXCONN, ANONYMOUS_READ, CLIENT_TIMEOUT, ALLOW_NO_DEVICE, DEBUG_MIN), as
- * NUT's upsd does.  Listeners, TLS and the state path were set up before the sandbox
+ * A reload applies upsd.conf's run-time settings, as NUT's upsd does.
+ * Listeners, TLS and the state path were set up before the sandbox
  * (sockets bound, certificates read, paths allowed) and cannot change now:
- * `loaded` gets the running values back, with a warning for each the file
- * changed.
+ * they keep their running values, with a warning for each the file changed.
  */
 static void
-keep_startup_settings(struct upsd_conf *running, struct upsd_conf *loaded)
+apply_runtime_settings(struct upsd_conf *running, const struct upsd_conf *loaded)
 {
 	const struct {
 		const char *name;
 		bool changed;
-	} checks[] = {
+	} fixed[] = {
 	    {"LISTEN", listen_differs(running, loaded) ||
 	                   running->allow_not_all_listeners != loaded->allow_not_all_listeners},
 	    {"STATEPATH", str_differs(running->statepath, loaded->statepath)},
@@ -220,23 +211,18 @@ keep_startup_settings(struct upsd_conf *running, struct upsd_conf *loaded)
 	     running->allow_plaintext_listen != loaded->allow_plaintext_listen},
 	};
 
-	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
-		if (checks[i].changed)
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (fixed[i].changed)
 			log_warn("reload: %s changed in upsd.conf; it takes effect when upsd "
 			         "restarts",
-			         checks[i].name);
-	SWAP(running->listen, loaded->listen);
-	SWAP(running->nlisten, loaded->nlisten);
-	SWAP(running->listen_default, loaded->listen_default);
-	SWAP(running->allow_not_all_listeners, loaded->allow_not_all_listeners);
-	SWAP(running->statepath, loaded->statepath);
-	SWAP(running->certfile, loaded->certfile);
-	SWAP(running->certpath, loaded->certpath);
-	SWAP(running->certident_name, loaded->certident_name);
-	SWAP(running->certident_pass, loaded->certident_pass);
-	SWAP(running->certrequest, loaded->certrequest);
-	SWAP(running->disable_weak_ssl, loaded->disable_weak_ssl);
-	SWAP(running->allow_plaintext_listen, loaded->allow_plaintext_listen);
+			         fixed[i].name);
+	running->maxage = loaded->maxage;
+	running->trackingdelay = loaded->trackingdelay;
+	running->maxconn = loaded->maxconn;
+	running->allow_no_device = loaded->allow_no_device;
+	running->debug_min = loaded->debug_min;
+	running->anonymous_read = loaded->anonymous_read;
+	running->client_timeout = loaded->client_timeout;
 }
 
 /* The debug level is the higher of -D and DEBUG_MIN, as in NUT. */
@@ -270,10 +256,9 @@ reload(struct server *srv)
 #endif
 		return;
 	}
-	keep_startup_settings(srv->conf, conf);
-	upsd_conf_free(srv->conf);
-	srv->conf = conf;
-	srv->maxconn = conf->maxconn;
+	apply_runtime_settings(srv->conf, conf);
+	upsd_conf_free(conf);
+	srv->maxconn = srv->conf->maxconn;
 	apply_debug_level(srv);
 	if (ups_reload(srv, uc) < 0)
 		log_err("reload: out of memory updating the UPS list");

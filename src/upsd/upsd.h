@@ -142,7 +142,7 @@ struct failent {
 
 struct server {
 	struct event_base *base;
-	/* The configuration; a reload replaces it (see keep_startup_settings). */
+	/* The configuration; a reload updates its run-time settings. */
 	struct upsd_conf *conf;
 	int debug_cli; /* -D count; DEBUG_MIN in upsd.conf can raise it */
 	struct upsd_users *users;
