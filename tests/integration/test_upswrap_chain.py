@@ -95,6 +95,39 @@ def test_link_owned_by_another_user_refused(workdir, run_user, link):
         os.chown(path, 0, 0)
 
 
+@pytest.mark.parametrize("how", ["relative", "link"])
+def test_program_checked_however_it_is_started(workdir, run_user, how):
+    """upswrap finds itself from the path execve() was given when it is
+    absolute, else from /proc/self/exe: started as ./upswrap from its
+    directory, or through a root-owned link to it, a program owned by
+    another user or group-writable is still refused."""
+    require_root()
+    _, uid, gid = run_user
+    upswrap, conf, p = tree(workdir)
+    if how == "relative":
+        argv, cwd = ["./" + os.path.basename(upswrap), conf, "marker"], p["bindir"]
+    else:
+        alias = os.path.join(p["root"], "upswrap-link")
+        os.symlink(upswrap, alias)
+        argv, cwd = [alias, conf, "marker"], None
+    rc, _, err = run(argv, cwd=cwd)
+    assert rc == 0, err
+    os.unlink(p["marker"])
+    for change in ("owner", "mode"):
+        if change == "owner":
+            os.chown(upswrap, uid, gid)
+        else:
+            os.chmod(upswrap, 0o775)
+        try:
+            rc, _, err = run(argv, cwd=cwd)
+            assert rc == 97, err
+            assert upswrap.encode() in err, err
+            assert not ran(p)
+        finally:
+            os.chown(upswrap, 0, 0)
+            os.chmod(upswrap, 0o755)
+
+
 def test_sticky_parent_is_traversed_but_not_for_filters_or_exec_dirs(workdir):
     """A sticky world-writable directory (like /tmp) may be crossed, since
     no one else can rename its root-owned entries; a filters directory or

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -460,6 +461,126 @@ test_format_argv(void **state)
 	assert_true(strlen(buf) < 12);
 }
 
+/* ---- wpw ---- */
+
+/* Every user NSS knows must come out of wpw_lookup as getpwnam gives it,
+ * whichever way wpw found it. */
+static void
+test_user_matches_getpwnam(void **state)
+{
+	struct passwd *pw;
+	struct wpw w;
+	char names[512][64];
+	int n = 0;
+
+	setpwent();
+	while ((pw = getpwent()) && n < 512)
+		if (strlen(pw->pw_name) < 64)
+			snprintf(names[n++], 64, "%s", pw->pw_name);
+	endpwent();
+	assert_true(n > 0);
+	for (int i = 0; i < n; i++) {
+		pw = getpwnam(names[i]);
+		assert_non_null(pw);
+		assert_int_equal(wpw_lookup(names[i], &w), 0);
+		assert_int_equal(w.uid, pw->pw_uid);
+		assert_int_equal(w.gid, pw->pw_gid);
+		assert_string_equal(w.home, pw->pw_dir);
+		assert_string_equal(w.name, pw->pw_name);
+	}
+	assert_int_equal(wpw_lookup("no-such-user-upsguard-test", &w), -ENOENT);
+	assert_int_equal(wpw_lookup("", &w), -ENOENT);
+}
+
+static void
+put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* With made-up files claiming root is uid 4242: 4242 means wpw read the
+ * file, 0 means it asked NSS (the real root). */
+static uid_t
+root_uid_with(const char *nsswitch, const char *passwd)
+{
+	char ns[] = "/tmp/upsguard-wpw-ns-XXXXXX", pf[] = "/tmp/upsguard-wpw-pw-XXXXXX";
+	struct wpw w;
+	int a = mkstemp(ns), b = mkstemp(pf);
+
+	assert_true(a >= 0 && b >= 0);
+	close(a);
+	close(b);
+	put(ns, nsswitch);
+	put(pf, passwd);
+	assert_int_equal(wpw_lookup_at(ns, pf, "root", &w), 0);
+	unlink(ns);
+	unlink(pf);
+	return w.uid;
+}
+
+static void
+test_user_file_or_nss(void **state)
+{
+	static const struct {
+		const char *nsswitch;
+		const char *passwd;
+		uid_t uid;
+	} cases[] = {
+		/* files first, default actions: the file answers */
+		{"passwd: files systemd\n", "root:x:4242:4242:root:/fake:/bin/sh\n", 4242},
+		{"# c\n  passwd :\tfiles # c\ngroup: files\n", "root:x:4242:4242::/fake:\n", 4242},
+		{"passwd: files\n", "# root:x:1:1::/:\n  root:x:4242:0::/fake:/bin/sh\n", 4242},
+		{"passwd: files\n", "root:x:4242:1::/a:/s\nroot:x:7:7::/b:/s\n", 4242},
+		/* anything else: NSS answers */
+		{"passwd: compat\n", "root:x:4242:4242:root:/fake:/bin/sh\n", 0},
+		{"passwd: sss files\n", "root:x:4242:4242:root:/fake:/bin/sh\n", 0},
+		{"passwd: files [NOTFOUND=return] sss\n", "root:x:4242:0::/f:/s\n", 0},
+		{"passwd: filesx\n", "root:x:4242:0::/f:/s\n", 0},
+		{"passwd: files\npasswd: sss\n", "root:x:4242:0::/f:/s\n", 0},
+		{"group: files\n", "root:x:4242:0::/f:/s\n", 0},
+		{"passwd: files\n", "root:x:42x:0::/f:/s\n", 0},
+		{"passwd: files\n", "root:x::0::/f:/s\n", 0},
+		{"passwd: files\n", "root:x:4242:0::/f\n", 0},
+		{"passwd: files\n", "root:x:4242:0::/f:/s:extra\n", 0},
+		{"passwd: files\n", "root:x:4294967295:0::/f:/s\n", 0},
+		{"passwd: files\n", "rootx:x:4242:0::/f:/s\n", 0},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uid_t got = root_uid_with(cases[i].nsswitch, cases[i].passwd);
+		if (got != cases[i].uid)
+			fail_msg("case %zu: uid %u, expected %u", i, (unsigned)got,
+				 (unsigned)cases[i].uid);
+	}
+}
+
+static void
+test_user_fields_from_file(void **state)
+{
+	char ns[] = "/tmp/upsguard-wpw-ns-XXXXXX", pf[] = "/tmp/upsguard-wpw-pw-XXXXXX";
+	struct wpw w;
+	int a = mkstemp(ns), b = mkstemp(pf);
+
+	assert_true(a >= 0 && b >= 0);
+	close(a);
+	close(b);
+	put(ns, "passwd: files\n");
+	put(pf, "daemon:x:1:1::/usr/sbin:/usr/sbin/nologin\nups-test:x:123:456:UPS:/var/lib/nut:/bin/false");
+	assert_int_equal(wpw_lookup_at(ns, pf, "ups-test", &w), 0);
+	assert_int_equal(w.uid, 123);
+	assert_int_equal(w.gid, 456);
+	assert_string_equal(w.home, "/var/lib/nut");
+	assert_string_equal(w.name, "ups-test");
+	/* not in the file and unknown to NSS */
+	assert_int_equal(wpw_lookup_at(ns, pf, "no-such-user-upsguard-test", &w), -ENOENT);
+	unlink(ns);
+	unlink(pf);
+}
+
 int
 main(void)
 {
@@ -477,6 +598,9 @@ main(void)
 		cmocka_unit_test(test_broken_file_is_dropped),
 		cmocka_unit_test(test_bad_conf),
 		cmocka_unit_test(test_format_argv),
+		cmocka_unit_test(test_user_matches_getpwnam),
+		cmocka_unit_test(test_user_file_or_nss),
+		cmocka_unit_test(test_user_fields_from_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -77,6 +77,31 @@ enum wtrust_kind {
  * message naming the offending file. */
 int wtrust_open(const char *path, enum wtrust_kind kind, uid_t uid, char *real, int *fd,
 		char *err, size_t errlen);
+/* Open the regular file name in dirfd, a directory wtrust_open() checked
+ * (WTRUST_DIR: trusted and writable by no one else, so its entries cannot
+ * be swapped), checking the file itself; path names it in messages.
+ * Returns 0 and an O_RDONLY fd, 1 when name is not (or no longer) a
+ * regular file (a link is for wtrust_open() to resolve), or a negative
+ * errno and a message. */
+int wtrust_open_in(int dirfd, const char *name, uid_t uid, const char *path, int *fd, char *err,
+		   size_t errlen);
+
+/* ---- wpw: the run-as user ---- */
+
+struct wpw {
+	uid_t uid;
+	gid_t gid;
+	char name[256];
+	char home[WRAP_MAX_PATH];
+};
+
+/* getpwnam(name) into out: 0, -ENOENT, or another negative errno.  Read
+ * from /etc/passwd when nsswitch.conf makes "files" the first source and
+ * the name is there, else from getpwnam (see wpw.c for why). */
+int wpw_lookup(const char *name, struct wpw *out);
+/* The same with other files in place of /etc/nsswitch.conf and
+ * /etc/passwd (unit tests). */
+int wpw_lookup_at(const char *nsswitch, const char *passwd, const char *name, struct wpw *out);
 
 /* ---- wpy: Python os.path helpers with the same results ---- */
 

@@ -8,12 +8,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <syslog.h>
@@ -415,41 +415,32 @@ cmp_names(const void *a, const void *b)
 }
 
 static int
-list_dir(int dfd, char ***names, size_t *n, const char *dirname, char *err, size_t errlen)
+list_dir(DIR *d, char ***names, size_t *n, const char *dirname, char *err, size_t errlen)
 {
-	DIR *d = fdopendir(dfd);
 	struct dirent *e;
 	char **v = NULL;
 	size_t k = 0;
 
-	if (!d) {
-		close(dfd);
-		return msg(err, errlen, -errno, "%s: %s", dirname, strerror(errno));
-	}
 	while ((e = readdir(d))) {
 		char **nv;
 		if (e->d_name[0] == '.')
 			continue;
 		if (k >= WRAP_MAX_FILES) {
-			closedir(d);
 			wstrv_free(v);
 			return msg(err, errlen, -E2BIG, "%s: more than %d files", dirname,
 				   WRAP_MAX_FILES);
 		}
 		if (!(nv = realloc(v, (k + 2) * sizeof(*nv)))) {
-			closedir(d);
 			wstrv_free(v);
 			return -ENOMEM;
 		}
 		v = nv;
 		if (!(v[k] = strdup(e->d_name))) {
-			closedir(d);
 			wstrv_free(v);
 			return -ENOMEM;
 		}
 		v[++k] = NULL;
 	}
-	closedir(d);
 	if (k)
 		qsort(v, k, sizeof(*v), cmp_names);
 	*names = v;
@@ -457,11 +448,32 @@ list_dir(int dfd, char ***names, size_t *n, const char *dirname, char *err, size
 	return 0;
 }
 
+/* Count, read and parse one open filter file (fd is closed). */
+static int
+load_fd(struct wrap_ctx *ctx, int fd, const char *path, size_t *nfiles, char *err,
+	size_t errlen)
+{
+	char *buf;
+	size_t len;
+	int r;
+
+	if (++*nfiles > WRAP_MAX_FILES) {
+		close(fd);
+		return msg(err, errlen, -E2BIG, "more than %d filter files", WRAP_MAX_FILES);
+	}
+	r = read_all(fd, path, &buf, &len, err, errlen);
+	close(fd);
+	if (r < 0)
+		return r;
+	load_filter_text(ctx, path, buf, len);
+	free(buf);
+	return 0;
+}
+
 static int
 load_file(struct wrap_ctx *ctx, const char *path, size_t *nfiles, char *err, size_t errlen)
 {
-	char real[WRAP_MAX_PATH], *buf;
-	size_t len;
+	char real[WRAP_MAX_PATH];
 	int fd, r;
 	struct stat st;
 
@@ -477,28 +489,39 @@ load_file(struct wrap_ctx *ctx, const char *path, size_t *nfiles, char *err, siz
 			return msg(err, errlen, -EINVAL, "%s: not a readable file", path);
 		}
 	}
-	if (++*nfiles > WRAP_MAX_FILES) {
-		close(fd);
-		return msg(err, errlen, -E2BIG, "more than %d filter files", WRAP_MAX_FILES);
-	}
-	r = read_all(fd, path, &buf, &len, err, errlen);
-	close(fd);
-	if (r < 0)
-		return r;
-	load_filter_text(ctx, path, buf, len);
-	free(buf);
+	return load_fd(ctx, fd, path, nfiles, err, errlen);
+}
+
+/* A directory entry that is not a regular file: a link to one is resolved
+ * through the whole chain; anything else is skipped, as oslo does, but a
+ * link we do not follow must still not be someone else's. */
+static int
+load_other(struct wrap_ctx *ctx, const char *path, size_t *nfiles, char *err, size_t errlen)
+{
+	struct stat st, lst;
+
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		return load_file(ctx, path, nfiles, err, errlen);
+	if (ctx->opts.check_chain && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) &&
+	    lst.st_uid != ctx->opts.trusted_uid)
+		return msg(err, errlen, -EPERM,
+			   "%s: symbolic link owned by uid %u, must be owned by uid %u", path,
+			   (unsigned)lst.st_uid, (unsigned)ctx->opts.trusted_uid);
 	return 0;
 }
 
 /* One filters_path directory: files in name order, skipping dot files and
- * what is not (a link to) a regular file, as oslo does. */
+ * what is not (a link to) a regular file, as oslo does.  A regular file is
+ * opened relative to the checked directory, without walking from "/"
+ * again. */
 static int
 load_dir(struct wrap_ctx *ctx, const char *dir, size_t *nfiles, char *err, size_t errlen)
 {
 	char real[WRAP_MAX_PATH], path[WRAP_MAX_PATH];
 	char **names = NULL;
 	size_t n = 0;
-	int fd, r;
+	int fd, ffd, r;
+	DIR *d;
 
 	if (ctx->opts.check_chain) {
 		r = wtrust_open(dir, WTRUST_DIR, ctx->opts.trusted_uid, real, &fd, err, errlen);
@@ -512,37 +535,59 @@ load_dir(struct wrap_ctx *ctx, const char *dir, size_t *nfiles, char *err, size_
 		if (fd < 0)
 			return 0;
 	}
-	if ((r = list_dir(fd, &names, &n, real, err, errlen)) < 0)
-		return r;
-	for (size_t i = 0; i < n && r == 0; i++) {
-		struct stat st;
-		if (wpy_join(real, names[i], path) < 0 || stat(path, &st) < 0 ||
-		    !S_ISREG(st.st_mode)) {
-			struct stat lst;
-			/* a link we do not follow must still not be someone else's */
-			if (ctx->opts.check_chain && lstat(path, &lst) == 0 &&
-			    S_ISLNK(lst.st_mode) && lst.st_uid != ctx->opts.trusted_uid)
-				r = msg(err, errlen, -EPERM,
-					"%s: symbolic link owned by uid %u, must be owned by uid %u",
-					path, (unsigned)lst.st_uid, (unsigned)ctx->opts.trusted_uid);
-			continue;
-		}
-		r = load_file(ctx, path, nfiles, err, errlen);
+	if (!(d = fdopendir(fd))) {
+		close(fd);
+		return msg(err, errlen, -errno, "%s: %s", real, strerror(errno));
 	}
+	r = list_dir(d, &names, &n, real, err, errlen);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		if (wpy_join(real, names[i], path) < 0)
+			continue;
+		r = 1;
+		if (ctx->opts.check_chain)
+			r = wtrust_open_in(dirfd(d), names[i], ctx->opts.trusted_uid, path, &ffd,
+					   err, errlen);
+		if (r == 0)
+			r = load_fd(ctx, ffd, path, nfiles, err, errlen);
+		else if (r == 1)
+			r = load_other(ctx, path, nfiles, err, errlen);
+	}
+	closedir(d);
 	wstrv_free(names);
 	return r;
+}
+
+/* The running program's path: the absolute path execve() was given (sudo
+ * passes the sudoers path) costs nothing to read; /proc/self/exe, whose
+ * first readlink costs tens of microseconds, is the fallback for relative
+ * and descriptor paths.  The walk then checks the file at that path: if a
+ * non-root user could have replaced it since the exec, the walk meets a
+ * link they can write and fails. */
+static int
+self_path(char *self, char *err, size_t errlen)
+{
+	const char *fn = (const char *)getauxval(AT_EXECFN);
+	ssize_t n;
+
+	if (fn && fn[0] == '/' && strncmp(fn, "/proc/", 6) != 0 &&
+	    strncmp(fn, "/dev/fd/", 8) != 0 && strlen(fn) < WRAP_MAX_PATH) {
+		strcpy(self, fn);
+		return 0;
+	}
+	if ((n = readlink("/proc/self/exe", self, WRAP_MAX_PATH - 1)) < 0)
+		return msg(err, errlen, -errno, "/proc/self/exe: %s", strerror(errno));
+	self[n] = '\0';
+	return 0;
 }
 
 static int
 check_self(const struct wrap_opts *opts, char *err, size_t errlen)
 {
 	char self[WRAP_MAX_PATH], real[WRAP_MAX_PATH];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	int fd;
+	int fd, r;
 
-	if (n < 0)
-		return msg(err, errlen, -errno, "/proc/self/exe: %s", strerror(errno));
-	self[n] = '\0';
+	if ((r = self_path(self, err, errlen)) < 0)
+		return r;
 	return wtrust_open(self, WTRUST_EXEC, opts->trusted_uid, real, &fd, err, errlen);
 }
 
@@ -752,7 +797,7 @@ static int
 finish_allowed(struct wrap_ctx *ctx, struct wfilter *f, struct wargs *a, struct wrap_decision *d)
 {
 	char real[WRAP_MAX_PATH], err[WRAP_MSG_MAX];
-	struct passwd *pw;
+	struct wpw pw;
 	int fd, r;
 
 	snprintf(d->filter, sizeof(d->filter), "%s", f->name);
@@ -770,11 +815,12 @@ finish_allowed(struct wrap_ctx *ctx, struct wfilter *f, struct wargs *a, struct 
 			return deny(d, WRAP_RC_BADCONFIG, "Untrusted executable: %s (filter match = %s)",
 				    err, f->name);
 	}
-	if (!(pw = getpwnam(f->run_as)))
+	if (wpw_lookup(f->run_as, &pw) < 0)
 		return deny(d, WRAP_RC_BADCONFIG, "Unknown run-as user '%s' (filter match = %s at %s)",
 			    f->run_as, f->name, f->where);
-	d->uid = pw->pw_uid;
-	d->gid = pw->pw_gid;
+	d->uid = pw.uid;
+	d->gid = pw.gid;
+	snprintf(d->home, sizeof(d->home), "%s", pw.home);
 	d->rc = 0;
 	snprintf(d->msg, sizeof(d->msg), "filter %s at %s, as %s", f->name, f->where, f->run_as);
 	return 0;
@@ -879,7 +925,7 @@ env_add(char ***env, size_t *n, const char *name, const char *value)
 extern char **environ;
 
 static int
-build_env(const struct wrap_decision *d, const struct passwd *pw, char ***out)
+build_env(const struct wrap_decision *d, char ***out)
 {
 	static const char *const keep[] = {"TERM", "LANG", "LANGUAGE", NULL};
 	char **env = NULL;
@@ -893,9 +939,9 @@ build_env(const struct wrap_decision *d, const struct passwd *pw, char ***out)
 	for (char **e = environ; e && *e; e++)
 		if (strncmp(*e, "LC_", 3) == 0 && strchr(*e, '=') && sane_value(strchr(*e, '=') + 1))
 			r |= env_add(&env, &n, *e, "");
-	r |= env_add(&env, &n, "HOME", pw->pw_dir);
-	r |= env_add(&env, &n, "USER", pw->pw_name);
-	r |= env_add(&env, &n, "LOGNAME", pw->pw_name);
+	r |= env_add(&env, &n, "HOME", d->home);
+	r |= env_add(&env, &n, "USER", d->run_as);
+	r |= env_add(&env, &n, "LOGNAME", d->run_as);
 	for (char **s = d->setenv; s && *s; s++)
 		r |= env_add(&env, &n, *s, "");
 	if (r || !env) {
@@ -919,32 +965,29 @@ reset_signals(void)
 }
 
 static int
-drop_to(const struct wrap_decision *d, const struct passwd *pw, char *err, size_t errlen)
+drop_to(const struct wrap_decision *d, char *err, size_t errlen)
 {
 	if (d->uid == 0 && geteuid() == 0)
 		return 0; /* run as root: as oslo, keep root's groups */
-	if (initgroups(pw->pw_name, d->gid) < 0 || setgid(d->gid) < 0 || setuid(d->uid) < 0)
-		return msg(err, errlen, -errno, "cannot switch to user %s: %s", pw->pw_name,
+	if (initgroups(d->run_as, d->gid) < 0 || setgid(d->gid) < 0 || setuid(d->uid) < 0)
+		return msg(err, errlen, -errno, "cannot switch to user %s: %s", d->run_as,
 			   strerror(errno));
 	if (getuid() != d->uid || geteuid() != d->uid || getgid() != d->gid ||
 	    (d->uid != 0 && setuid(0) == 0))
-		return msg(err, errlen, -EPERM, "user switch to %s did not stick", pw->pw_name);
+		return msg(err, errlen, -EPERM, "user switch to %s did not stick", d->run_as);
 	return 0;
 }
 
 int
 wrap_exec(const struct wrap_ctx *ctx, const struct wrap_decision *d, char *err, size_t errlen)
 {
-	struct passwd *pw;
 	struct rlimit rl;
 	char **env;
 	int r;
 
 	if (d->rc != 0 || !d->path)
 		return msg(err, errlen, -EPERM, "not an allowed decision");
-	if (!(pw = getpwnam(d->run_as)))
-		return msg(err, errlen, -ENOENT, "run-as user %s does not exist", d->run_as);
-	if ((r = build_env(d, pw, &env)) < 0)
+	if ((r = build_env(d, &env)) < 0)
 		return msg(err, errlen, r, "out of memory");
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > (rlim_t)ctx->set.rlimit_nofile) {
 		rl.rlim_cur = (rlim_t)ctx->set.rlimit_nofile;
@@ -955,7 +998,7 @@ wrap_exec(const struct wrap_ctx *ctx, const struct wrap_decision *d, char *err, 
 	}
 	close_range(3, ~0U, 0);
 	reset_signals();
-	if ((r = drop_to(d, pw, err, errlen)) < 0) {
+	if ((r = drop_to(d, err, errlen)) < 0) {
 		wstrv_free(env);
 		return r;
 	}

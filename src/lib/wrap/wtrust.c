@@ -326,3 +326,30 @@ wtrust_open(const char *path, enum wtrust_kind kind, uid_t uid, char *real, int 
 		strcpy(real, "/");
 	return r;
 }
+
+int
+wtrust_open_in(int dirfd, const char *name, uid_t uid, const char *path, int *fd, char *err,
+	       size_t errlen)
+{
+	char real[WRAP_MAX_PATH];
+	struct walk w = {.n = 0, .real = real, .asked = path, .uid = uid, .err = err,
+			 .errlen = errlen};
+	struct stat st, st2;
+	int r;
+
+	*fd = -1;
+	snprintf(real, sizeof(real), "%s", path);
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+		return 1;
+	if ((r = check_owner(&w, &st, "file")) < 0 || (r = check_mode(&w, &st, false)) < 0)
+		return r;
+	*fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (*fd < 0)
+		return wfail(&w, -errno, "%s", strerror(errno));
+	if (fstat(*fd, &st2) < 0 || st2.st_ino != st.st_ino || st2.st_dev != st.st_dev) {
+		close(*fd);
+		*fd = -1;
+		return wfail(&w, -EAGAIN, "changed while being checked");
+	}
+	return 0;
+}
