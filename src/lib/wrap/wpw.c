@@ -143,14 +143,10 @@ parse_entry(const char *line, size_t len, const char *name, struct wpw *out)
 		return 0; /* fewer or more than seven fields */
 	if (!parse_id(f[2], fl[2], &uid) || !parse_id(f[3], fl[3], &gid))
 		return 0;
-	if (fl[5] >= sizeof(out->home) || strlen(name) >= sizeof(out->name) ||
-	    memchr(f[5], '\0', fl[5]) || memchr(f[5], '\r', fl[5]))
+	if (memchr(f[5], '\r', fl[5]) || !(out->home = strndup(f[5], fl[5])))
 		return 0;
 	out->uid = (uid_t)uid;
 	out->gid = (gid_t)gid;
-	snprintf(out->name, sizeof(out->name), "%s", name);
-	memcpy(out->home, f[5], fl[5]);
-	out->home[fl[5]] = '\0';
 	return 1;
 }
 
@@ -187,12 +183,10 @@ from_nss(const char *name, struct wpw *out)
 	errno = 0;
 	if (!(pw = getpwnam(name)))
 		return errno && errno != ENOENT && errno != ESRCH ? -errno : -ENOENT;
-	if (strlen(pw->pw_dir) >= sizeof(out->home) || strlen(pw->pw_name) >= sizeof(out->name))
-		return -ENAMETOOLONG;
+	if (!(out->home = strdup(pw->pw_dir)))
+		return -ENOMEM;
 	out->uid = pw->pw_uid;
 	out->gid = pw->pw_gid;
-	snprintf(out->name, sizeof(out->name), "%s", pw->pw_name);
-	snprintf(out->home, sizeof(out->home), "%s", pw->pw_dir);
 	return 0;
 }
 

@@ -72,7 +72,7 @@ enum wtrust_kind {
  * that is not owned by uid, checking every directory, link and the final
  * object are owned by uid and not writable by group or others (a sticky
  * directory may be traversed).  On success returns 0, the resolved path in
- * real (size WRAP_MAX_PATH) and, for FILE/DIR, an open fd in *fd (O_RDONLY,
+ * real (size WRAP_MAX_PATH, or NULL when not wanted) and, for FILE/DIR, an open fd in *fd (O_RDONLY,
  * caller closes; -1 for EXEC).  On failure returns a negative errno and a
  * message naming the offending file. */
 int wtrust_open(const char *path, enum wtrust_kind kind, uid_t uid, char *real, int *fd,
@@ -91,8 +91,7 @@ int wtrust_open_in(int dirfd, const char *name, uid_t uid, const char *path, int
 struct wpw {
 	uid_t uid;
 	gid_t gid;
-	char name[256];
-	char home[WRAP_MAX_PATH];
+	char *home; /* malloc'd: the caller frees it */
 };
 
 /* getpwnam(name) into out: 0, -ENOENT, or another negative errno.  Read

@@ -473,12 +473,11 @@ load_fd(struct wrap_ctx *ctx, int fd, const char *path, size_t *nfiles, char *er
 static int
 load_file(struct wrap_ctx *ctx, const char *path, size_t *nfiles, char *err, size_t errlen)
 {
-	char real[WRAP_MAX_PATH];
 	int fd, r;
 	struct stat st;
 
 	if (ctx->opts.check_chain) {
-		r = wtrust_open(path, WTRUST_FILE, ctx->opts.trusted_uid, real, &fd, err, errlen);
+		r = wtrust_open(path, WTRUST_FILE, ctx->opts.trusted_uid, NULL, &fd, err, errlen);
 		if (r < 0)
 			return r;
 	} else {
@@ -564,31 +563,20 @@ load_dir(struct wrap_ctx *ctx, const char *dir, size_t *nfiles, char *err, size_
  * non-root user could have replaced it since the exec, the walk meets a
  * link they can write and fails. */
 static int
-self_path(char *self, char *err, size_t errlen)
-{
-	const char *fn = (const char *)getauxval(AT_EXECFN);
-	ssize_t n;
-
-	if (fn && fn[0] == '/' && strncmp(fn, "/proc/", 6) != 0 &&
-	    strncmp(fn, "/dev/fd/", 8) != 0 && strlen(fn) < WRAP_MAX_PATH) {
-		strcpy(self, fn);
-		return 0;
-	}
-	if ((n = readlink("/proc/self/exe", self, WRAP_MAX_PATH - 1)) < 0)
-		return msg(err, errlen, -errno, "/proc/self/exe: %s", strerror(errno));
-	self[n] = '\0';
-	return 0;
-}
-
-static int
 check_self(const struct wrap_opts *opts, char *err, size_t errlen)
 {
-	char self[WRAP_MAX_PATH], real[WRAP_MAX_PATH];
-	int fd, r;
+	const char *fn = (const char *)getauxval(AT_EXECFN);
+	char self[WRAP_MAX_PATH];
+	ssize_t n;
+	int fd;
 
-	if ((r = self_path(self, err, errlen)) < 0)
-		return r;
-	return wtrust_open(self, WTRUST_EXEC, opts->trusted_uid, real, &fd, err, errlen);
+	if (!fn || fn[0] != '/' || strncmp(fn, "/proc/", 6) == 0 || strncmp(fn, "/dev/fd/", 8) == 0) {
+		if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) < 0)
+			return msg(err, errlen, -errno, "/proc/self/exe: %s", strerror(errno));
+		self[n] = '\0';
+		fn = self;
+	}
+	return wtrust_open(fn, WTRUST_EXEC, opts->trusted_uid, NULL, &fd, err, errlen);
 }
 
 static struct wrap_ctx *
@@ -623,7 +611,7 @@ int
 wrap_load(const char *conf_path, const struct wrap_opts *opts, struct wrap_ctx **ret, char *err,
 	  size_t errlen)
 {
-	char abs[WRAP_MAX_PATH], real[WRAP_MAX_PATH], cwd[WRAP_MAX_PATH], *buf = NULL;
+	char abs[WRAP_MAX_PATH], *cwd, *buf = NULL;
 	char **fpath = NULL;
 	size_t len, nfpath = 0, nfiles = 0;
 	struct wrap_ctx *ctx;
@@ -633,14 +621,17 @@ wrap_load(const char *conf_path, const struct wrap_opts *opts, struct wrap_ctx *
 	if (opts->check_chain && opts->check_self && (r = check_self(opts, err, errlen)) < 0)
 		return r;
 	if (conf_path[0] != '/') {
-		if (!getcwd(cwd, sizeof(cwd)) || wpy_join(cwd, conf_path, abs) < 0)
+		cwd = getcwd(NULL, 0);
+		r = cwd ? wpy_join(cwd, conf_path, abs) : -ENOENT;
+		free(cwd);
+		if (r < 0)
 			return msg(err, errlen, -ENAMETOOLONG, "%s: cannot make absolute",
 				   conf_path);
 	} else {
 		snprintf(abs, sizeof(abs), "%s", conf_path);
 	}
 	if (opts->check_chain) {
-		r = wtrust_open(abs, WTRUST_FILE, opts->trusted_uid, real, &fd, err, errlen);
+		r = wtrust_open(abs, WTRUST_FILE, opts->trusted_uid, NULL, &fd, err, errlen);
 	} else {
 		fd = open(abs, O_RDONLY | O_CLOEXEC);
 		r = fd < 0 ? msg(err, errlen, -errno, "%s: %s", abs, strerror(errno)) : 0;
@@ -796,7 +787,7 @@ deny(struct wrap_decision *d, int rc, const char *fmt, ...)
 static int
 finish_allowed(struct wrap_ctx *ctx, struct wfilter *f, struct wargs *a, struct wrap_decision *d)
 {
-	char real[WRAP_MAX_PATH], err[WRAP_MSG_MAX];
+	char err[WRAP_MSG_MAX];
 	struct wpw pw;
 	int fd, r;
 
@@ -809,7 +800,7 @@ finish_allowed(struct wrap_ctx *ctx, struct wfilter *f, struct wargs *a, struct 
 	if (!(d->path = strdup(d->argv[0])))
 		return deny(d, WRAP_RC_UNAUTHORIZED, "out of memory");
 	if (ctx->opts.check_chain) {
-		r = wtrust_open(d->path, WTRUST_EXEC, ctx->opts.trusted_uid, real, &fd, err,
+		r = wtrust_open(d->path, WTRUST_EXEC, ctx->opts.trusted_uid, NULL, &fd, err,
 				sizeof(err));
 		if (r < 0)
 			return deny(d, WRAP_RC_BADCONFIG, "Untrusted executable: %s (filter match = %s)",
@@ -820,7 +811,7 @@ finish_allowed(struct wrap_ctx *ctx, struct wfilter *f, struct wargs *a, struct 
 			    f->run_as, f->name, f->where);
 	d->uid = pw.uid;
 	d->gid = pw.gid;
-	snprintf(d->home, sizeof(d->home), "%s", pw.home);
+	d->home = pw.home;
 	d->rc = 0;
 	snprintf(d->msg, sizeof(d->msg), "filter %s at %s, as %s", f->name, f->where, f->run_as);
 	return 0;
@@ -876,9 +867,10 @@ void
 wrap_decision_free(struct wrap_decision *d)
 {
 	free(d->path);
+	free(d->home);
 	wstrv_free(d->argv);
 	wstrv_free(d->setenv);
-	d->path = NULL;
+	d->path = d->home = NULL;
 	d->argv = d->setenv = NULL;
 }
 

@@ -101,7 +101,7 @@ struct wrap_decision {
 	char **setenv;           /* NULL-terminated NAME=VALUE added by EnvFilter */
 	uid_t uid;               /* run-as ids, resolved */
 	gid_t gid;
-	char home[WRAP_MAX_PATH]; /* run-as user's home directory (HOME) */
+	char *home;              /* run-as user's home directory (HOME) */
 };
 
 /* Decide for the command line argv[0..argc-1] (argv[0] the command as the

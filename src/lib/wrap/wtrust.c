@@ -13,16 +13,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define WTRUST_MAX_DEPTH 256
+#define WTRUST_MAX_DEPTH 128 /* directories open at once; deeper paths are refused */
 
 struct walk {
 	int fds[WTRUST_MAX_DEPTH];
-	size_t plen[WTRUST_MAX_DEPTH]; /* length of real at each level */
+	uint16_t plen[WTRUST_MAX_DEPTH]; /* length of real at each level */
 	int n;
 	char *real;
 	const char *asked;
@@ -91,6 +93,20 @@ real_push(struct walk *w, const char *name)
 	return 0;
 }
 
+/* A directory on the way: trusted owner, and writable by no one else
+ * unless sticky (its entries we use are then trusted-owned). */
+static int
+check_dir_fd(struct walk *w, int fd, struct stat *st)
+{
+	int r;
+
+	if (fstat(fd, st) < 0)
+		return wfail(w, -errno, "%s", strerror(errno));
+	if ((r = check_owner(w, st, "directory")) < 0 || (r = check_mode(w, st, true)) < 0)
+		return r;
+	return 0;
+}
+
 static int
 push_dir(struct walk *w, int fd)
 {
@@ -98,7 +114,7 @@ push_dir(struct walk *w, int fd)
 		close(fd);
 		return wfail(w, -ELOOP, "too deep");
 	}
-	w->plen[w->n] = strlen(w->real);
+	w->plen[w->n] = (uint16_t)strlen(w->real); /* < WRAP_MAX_PATH */
 	w->fds[w->n++] = fd;
 	return 0;
 }
@@ -107,39 +123,38 @@ static int
 open_root(struct walk *w)
 {
 	struct stat st;
-	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), r = 0;
+	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), r;
 
+	w->real[0] = '\0';
 	if (fd < 0)
 		return wfail(w, -errno, "%s", strerror(errno));
-	if (fstat(fd, &st) < 0 || (r = check_owner(w, &st, "directory")) < 0 ||
-	    (r = check_mode(w, &st, true)) < 0) {
+	if ((r = check_dir_fd(w, fd, &st)) < 0) {
 		close(fd);
-		return r < 0 ? r : -errno;
+		return r;
 	}
-	w->real[0] = '\0';
 	return push_dir(w, fd);
 }
 
-/* Replace the pending components: target + "/" + rest. */
+/* Replace the pending components: pending becomes target + "/" + what
+ * was left after *pos, in place. */
 static int
-splice_rest(struct walk *w, char *pending, const char *target, const char *rest)
+splice_link(struct walk *w, char *pending, size_t *pos, const char *target, size_t lt)
 {
-	char tmp[WRAP_MAX_PATH];
+	size_t lr = strlen(pending + *pos);
 
-	if (strlen(target) + strlen(rest) + 2 > sizeof(tmp))
+	if (lt + lr + 2 > WRAP_MAX_PATH)
 		return wfail(w, -ENAMETOOLONG, "link target too long");
-	size_t lt = strlen(target), lr = strlen(rest);
-	memcpy(tmp, target, lt);
+	memmove(pending + lt + (lr ? 1 : 0), pending + *pos, lr + 1);
+	memcpy(pending, target, lt);
 	if (lr)
-		tmp[lt++] = '/';
-	memcpy(tmp + lt, rest, lr + 1);
-	strcpy(pending, tmp);
+		pending[lt] = '/';
+	*pos = 0;
 	return 0;
 }
 
 static int
-step_link(struct walk *w, const char *name, const struct stat *st, char *pending,
-	  const char *rest, int *links)
+step_link(struct walk *w, const char *name, const struct stat *st, char *pending, size_t *pos,
+	  int *links)
 {
 	char target[WRAP_MAX_PATH];
 	ssize_t n;
@@ -161,25 +176,30 @@ step_link(struct walk *w, const char *name, const struct stat *st, char *pending
 		if ((r = open_root(w)) < 0)
 			return r;
 	}
-	return splice_rest(w, pending, target, rest);
+	return splice_link(w, pending, pos, target, (size_t)n);
 }
 
+/* Enter name if it is a directory: opened first (O_NOFOLLOW: a link
+ * fails with ENOTDIR) and checked through the descriptor, so what is
+ * checked is what is used.  Returns 0 entered, 1 when name is not a
+ * directory (a link, a file: the caller looks), or a negative errno. */
 static int
-step_dir(struct walk *w, const char *name, const struct stat *st)
+step_dir(struct walk *w, const char *name)
 {
-	struct stat st2;
+	struct stat st;
 	int fd, r;
 
-	if ((r = real_push(w, name)) < 0)
-		return r;
-	if ((r = check_owner(w, st, "directory")) < 0 || (r = check_mode(w, st, true)) < 0)
-		return r;
 	fd = openat(w->fds[w->n - 1], name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return wfail(w, -errno, "%s", strerror(errno));
-	if (fstat(fd, &st2) < 0 || st2.st_ino != st->st_ino || st2.st_dev != st->st_dev) {
+	if (fd < 0 && (errno == ENOTDIR || errno == ELOOP))
+		return 1;
+	if (fd < 0) {
+		int e = errno;
+		(void)real_push(w, name);
+		return wfail(w, -e, "%s", strerror(e));
+	}
+	if ((r = real_push(w, name)) < 0 || (r = check_dir_fd(w, fd, &st)) < 0) {
 		close(fd);
-		return wfail(w, -EAGAIN, "changed while being checked");
+		return r;
 	}
 	return push_dir(w, fd);
 }
@@ -245,10 +265,42 @@ final_file(struct walk *w, const char *name, const struct stat *st, enum wtrust_
 	return 0;
 }
 
+/* One component below the top directory.  Returns 1 to go on walking, 0
+ * when the walk ended on a file (*fdp set), or a negative errno. */
+static int
+step(struct walk *w, const char *name, bool last, enum wtrust_kind kind, char *pending,
+     size_t *pos, int *links, int *fdp)
+{
+	struct stat st;
+	int r;
+
+	if (!last || kind == WTRUST_DIR) {
+		if ((r = step_dir(w, name)) <= 0)
+			return r < 0 ? r : 1;
+	}
+	if (fstatat(w->fds[w->n - 1], name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		int e = errno;
+		(void)real_push(w, name);
+		return wfail(w, -e, "%s", strerror(e));
+	}
+	if (S_ISLNK(st.st_mode))
+		return (r = step_link(w, name, &st, pending, pos, links)) < 0 ? r : 1;
+	if (S_ISDIR(st.st_mode) && (!last || kind == WTRUST_DIR)) {
+		(void)real_push(w, name); /* step_dir found no directory there */
+		return wfail(w, -EAGAIN, "changed while being checked");
+	}
+	if (!last) {
+		(void)real_push(w, name);
+		return wfail(w, -ENOTDIR, "not a directory");
+	}
+	return final_file(w, name, &st, kind, fdp);
+}
+
 static int
 walk(struct walk *w, const char *path, enum wtrust_kind kind, int *fdp)
 {
-	char pending[WRAP_MAX_PATH];
+	char pending[WRAP_MAX_PATH], name[NAME_MAX + 1];
+	size_t pos = 0;
 	int links = 0, r;
 
 	if (path[0] != '/')
@@ -259,54 +311,29 @@ walk(struct walk *w, const char *path, enum wtrust_kind kind, int *fdp)
 	if ((r = open_root(w)) < 0)
 		return r;
 	for (;;) {
-		char name[WRAP_MAX_PATH], rest[WRAP_MAX_PATH];
-		const char *p = pending, *sl;
-		struct stat st;
+		size_t len;
 
-		while (*p == '/')
-			p++;
-		if (!*p)
+		pos += strspn(pending + pos, "/");
+		if (!pending[pos])
 			return finish(w, kind, fdp);
-		sl = strchr(p, '/');
-		snprintf(name, sizeof(name), "%.*s", (int)(sl ? sl - p : (long)strlen(p)), p);
-		snprintf(rest, sizeof(rest), "%s", sl ? sl + 1 : "");
-		if (strcmp(name, ".") == 0) {
-			strcpy(pending, rest);
+		len = strcspn(pending + pos, "/");
+		if (len > NAME_MAX)
+			return wfail(w, -ENAMETOOLONG, "%s", strerror(ENAMETOOLONG));
+		memcpy(name, pending + pos, len);
+		name[len] = '\0';
+		pos += len;
+		if (strcmp(name, ".") == 0)
 			continue;
-		}
 		if (strcmp(name, "..") == 0) {
 			if (w->n > 1) {
 				close(w->fds[--w->n]);
 				w->real[w->plen[w->n]] = '\0';
 			}
-			strcpy(pending, rest);
 			continue;
 		}
-		if (fstatat(w->fds[w->n - 1], name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			int e = errno;
-			(void)real_push(w, name);
-			return wfail(w, -e, "%s", strerror(e));
-		}
-		if (S_ISLNK(st.st_mode)) {
-			if ((r = step_link(w, name, &st, pending, rest, &links)) < 0)
-				return r;
-			continue;
-		}
-		bool last = true;
-		for (const char *q = rest; *q; q++)
-			if (*q != '/')
-				last = false;
-		if (S_ISDIR(st.st_mode) && (!last || kind == WTRUST_DIR)) {
-			if ((r = step_dir(w, name, &st)) < 0)
-				return r;
-			strcpy(pending, rest);
-			continue;
-		}
-		if (!last) {
-			(void)real_push(w, name);
-			return wfail(w, -ENOTDIR, "not a directory");
-		}
-		return final_file(w, name, &st, kind, fdp);
+		bool last = pending[pos + strspn(pending + pos, "/")] == '\0';
+		if ((r = step(w, name, last, kind, pending, &pos, &links, fdp)) <= 0)
+			return r;
 	}
 }
 
@@ -314,10 +341,12 @@ int
 wtrust_open(const char *path, enum wtrust_kind kind, uid_t uid, char *real, int *fd, char *err,
 	    size_t errlen)
 {
-	struct walk w = {.n = 0, .real = real, .asked = path, .uid = uid, .err = err,
-			 .errlen = errlen};
+	char own[WRAP_MAX_PATH];
+	struct walk w = {.n = 0, .real = real ? real : own, .asked = path, .uid = uid,
+			 .err = err, .errlen = errlen};
 	int r;
 
+	real = w.real;
 	real[0] = '\0';
 	*fd = -1;
 	r = walk(&w, path, kind, fd);
