@@ -180,6 +180,16 @@ build_regexps(struct wfilter *f, char *err, size_t errlen)
 	return 0;
 }
 
+/* Take field i out of the list (the filter owns it from now on). */
+static char *
+take(char **fl, int i)
+{
+	char *s = fl[i];
+
+	fl[i] = NULL;
+	return s;
+}
+
 static int
 set_args(struct wfilter *f, char **fields, int from, int n)
 {
@@ -188,11 +198,12 @@ set_args(struct wfilter *f, char **fields, int from, int n)
 	if (!f->args)
 		return -ENOMEM;
 	for (int i = 0; i < f->nargs; i++)
-		if (!(f->args[i] = strdup(fields[from + i])))
-			return -ENOMEM;
+		f->args[i] = take(fields, from + i);
 	return 0;
 }
 
+/* The fields after the class name become the filter's: fl keeps what was
+ * not taken, for the caller to free. */
 static int
 construct(struct wfilter *f, char **fl, int n, char *err, size_t errlen)
 {
@@ -201,20 +212,18 @@ construct(struct wfilter *f, char **fl, int n, char *err, size_t errlen)
 	switch (f->cls) {
 	case WF_KILL:
 		f->exec_path = strdup("/bin/kill");
-		f->run_as = strdup(fl[1]);
+		f->run_as = take(fl, 1);
 		r = set_args(f, fl, 2, n);
 		break;
 	case WF_READFILE:
 		f->exec_path = strdup("/bin/cat");
 		f->run_as = strdup("root");
-		f->file_path = strdup(fl[1]);
+		f->file_path = take(fl, 1);
 		r = set_args(f, fl, 2, n);
-		if (!f->file_path)
-			r = -ENOMEM;
 		break;
 	default:
-		f->exec_path = strdup(fl[1]);
-		f->run_as = strdup(fl[2]);
+		f->exec_path = take(fl, 1);
+		f->run_as = take(fl, 2);
 		r = set_args(f, fl, 3, n);
 		break;
 	}
@@ -270,7 +279,9 @@ wfilter_build(struct wfilter *f, const char *name, const char *where, const char
 	f->name = strdup(name);
 	f->where = strdup(where);
 	r = construct(f, fl, n, err, errlen);
-	wstrv_free(fl);
+	for (int k = 0; k < n; k++)
+		free(fl[k]); /* what construct() did not take */
+	free(fl);
 	if (r == 0 && (!f->name || !f->where))
 		r = -ENOMEM;
 	if (r < 0) {

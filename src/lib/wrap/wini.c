@@ -69,6 +69,8 @@ py_isspace(unsigned cp)
 
 	if ((cp >= 0x09 && cp <= 0x0d) || (cp >= 0x1c && cp <= 0x20))
 		return true;
+	if (cp < 0x80)
+		return false;
 	if (cp >= 0x2000 && cp <= 0x200a)
 		return true;
 	for (size_t i = 0; i < sizeof(wide) / sizeof(wide[0]); i++)
@@ -160,11 +162,21 @@ add_sect(struct wini *ini, char *name)
 	return &ini->sects[ini->n++];
 }
 
+static unsigned
+key_hash(const char *key)
+{
+	unsigned h = 2166136261u; /* FNV-1a */
+
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 16777619u;
+	return h;
+}
+
 static struct wini_opt *
-find_opt(struct wini_sect *s, const char *key)
+find_opt(struct wini_sect *s, const char *key, unsigned hash)
 {
 	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->opts[i].key, key) == 0)
+		if (s->opts[i].hash == hash && strcmp(s->opts[i].key, key) == 0)
 			return &s->opts[i];
 	return NULL;
 }
@@ -174,7 +186,8 @@ find_opt(struct wini_sect *s, const char *key)
 static struct wini_opt *
 set_opt(struct wini_sect *s, char *key, char *val, int line)
 {
-	struct wini_opt *o = find_opt(s, key);
+	unsigned hash = key_hash(key);
+	struct wini_opt *o = find_opt(s, key, hash);
 
 	if (o) {
 		free(key);
@@ -195,6 +208,7 @@ set_opt(struct wini_sect *s, char *key, char *val, int line)
 	o->key = key;
 	o->val = val;
 	o->line = line;
+	o->hash = hash;
 	return o;
 }
 
@@ -425,8 +439,14 @@ static int
 check_utf8(const char *buf, size_t len, int *line)
 {
 	const unsigned char *p = (const unsigned char *)buf, *end = p + len;
+	unsigned char high = 0;
 	unsigned cp;
 
+	/* The usual file is ASCII without NUL: one pass with no decoding. */
+	for (size_t i = 0; i < len; i++)
+		high |= p[i] & 0x80;
+	if (!high && !memchr(buf, '\0', len))
+		return 0;
 	*line = 1;
 	while (p < end) {
 		size_t n = utf8_len(p, end, &cp);

@@ -14,9 +14,10 @@
 /* ---- wini: Python configparser.RawConfigParser, as oslo reads files ---- */
 
 struct wini_opt {
-	char *key;  /* lower-cased */
-	char *val;  /* continuation lines joined with '\n', right-stripped */
-	int line;   /* line of the key */
+	char *key;     /* lower-cased */
+	char *val;     /* continuation lines joined with '\n', right-stripped */
+	int line;      /* line of the key */
+	unsigned hash; /* of key: repeated keys are looked up among all keys */
 };
 
 struct wini_sect {

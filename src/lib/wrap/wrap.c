@@ -347,6 +347,24 @@ drop_file(struct wrap_ctx *ctx, size_t first, const char *fmt, ...)
 		ctx->dropped = strdup(buf);
 }
 
+/* "file:line" into where (WRAP_MAX_PATH + 16 bytes), without printf:
+ * this runs for every filter line of every call. */
+static void
+format_where(char *where, const char *name, int line)
+{
+	char digits[12];
+	size_t l = strnlen(name, WRAP_MAX_PATH - 1), k = sizeof(digits);
+	unsigned v = line > 0 ? (unsigned)line : 0;
+
+	do
+		digits[--k] = (char)('0' + v % 10);
+	while ((v /= 10) && k > 0);
+	memcpy(where, name, l);
+	where[l] = ':';
+	memcpy(where + l + 1, digits + k, sizeof(digits) - k);
+	where[l + 1 + sizeof(digits) - k] = '\0';
+}
+
 static int
 one_item(struct wrap_ctx *ctx, const char *name, const struct wini_opt *o, size_t first)
 {
@@ -354,7 +372,7 @@ one_item(struct wrap_ctx *ctx, const char *name, const struct wini_opt *o, size_
 	struct wfilter f;
 	int r;
 
-	snprintf(where, sizeof(where), "%s:%d", name, o->line);
+	format_where(where, name, o->line);
 	r = wfilter_build(&f, o->key, where, o->val, err, sizeof(err));
 	if (r == 1) {
 		problem(ctx, "%s: %s: skipped", where, err);
