@@ -22,6 +22,36 @@ str_copy(char *dst, const char *src, size_t size)
 	return len;
 }
 
+size_t
+str_join(char *dst, size_t size, const char *const *parts, size_t n)
+{
+	size_t len = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(parts[i]);
+		if (size > 0 && len < size - 1) {
+			size_t room = size - 1 - len;
+			memcpy(dst + len, parts[i], l < room ? l : room);
+		}
+		len += l;
+	}
+	if (size > 0)
+		dst[len < size - 1 ? len : size - 1] = '\0';
+	return len;
+}
+
+const char *
+str_ulong(char buf[21], unsigned long v)
+{
+	char *p = buf + 20;
+
+	*p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return p;
+}
+
 int
 str_to_long(const char *s, long min, long max, long *ret)
 {

@@ -11,6 +11,14 @@
  * a result >= size means the copy was truncated (strlcpy semantics). */
 size_t str_copy(char *dst, const char *src, size_t size);
 
+/* Concatenate the n strings of parts into dst (size bytes, always
+ * terminated), without printf: for hot paths where a format costs more
+ * than the work.  Returns the untruncated length, like str_copy. */
+size_t str_join(char *dst, size_t size, const char *const *parts, size_t n);
+
+/* Decimal digits of v into buf (21 bytes), returned. */
+const char *str_ulong(char buf[21], unsigned long v);
+
 /* Parse a whole decimal integer in [min, max]. Returns 0 or -EINVAL/-ERANGE. */
 int str_to_long(const char *s, long min, long max, long *ret);
 

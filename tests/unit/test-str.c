@@ -23,6 +23,25 @@ test_copy(void **state)
 }
 
 static void
+test_join(void **state)
+{
+	const char *parts[] = {"ab", "", "cde", "f"};
+	char buf[5], big[16], num[21];
+
+	assert_int_equal(str_join(big, sizeof(big), parts, 4), 6);
+	assert_string_equal(big, "abcdef");
+	assert_int_equal(str_join(buf, sizeof(buf), parts, 4), 6);
+	assert_string_equal(buf, "abcd");
+	assert_int_equal(str_join(buf, sizeof(buf), parts, 0), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(str_join(buf, 1, parts, 4), 6);
+	assert_string_equal(buf, "");
+	assert_string_equal(str_ulong(num, 0), "0");
+	assert_string_equal(str_ulong(num, 4294967295UL), "4294967295");
+	assert_string_equal(str_ulong(num, 18446744073709551615UL), "18446744073709551615");
+}
+
+static void
 test_long(void **state)
 {
 	long v = 0;
@@ -63,6 +82,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_copy),
+	    cmocka_unit_test(test_join),
 	    cmocka_unit_test(test_long),
 	    cmocka_unit_test(test_number),
 	    cmocka_unit_test(test_bool),

@@ -9,6 +9,8 @@
  */
 #include "wrap-int.h"
 
+#include "str.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -301,7 +303,7 @@ seen(struct wini_state *st, const char *sect, const char *key)
 
 	if (!rec)
 		return false;
-	snprintf(rec, need, "\x01%s\x02%s", sect, key ? key : "");
+	str_join(rec, need, (const char *const[]){"\x01", sect, "\x02", key ? key : ""}, 4);
 	for (p = st->added; p && p < st->added + st->added_len; p += strlen(p) + 1)
 		if (strcmp(p, rec) == 0) {
 			found = true;

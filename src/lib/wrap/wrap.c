@@ -4,6 +4,8 @@
  */
 #include "wrap-int.h"
 
+#include "str.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -432,32 +434,42 @@ cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The names in directory fd, dot files left out, sorted.  getdents64
+ * straight into a stack buffer: opendir() would allocate 32 KiB and make
+ * three more system calls, on every call of upswrap. */
 static int
-list_dir(DIR *d, char ***names, size_t *n, const char *dirname, char *err, size_t errlen)
+list_dir(int fd, char ***names, size_t *n, const char *dirname, char *err, size_t errlen)
 {
-	struct dirent *e;
+	_Alignas(struct dirent64) char buf[4096];
 	char **v = NULL;
 	size_t k = 0;
+	ssize_t got;
 
-	while ((e = readdir(d))) {
-		char **nv;
-		if (e->d_name[0] == '.')
-			continue;
-		if (k >= WRAP_MAX_FILES) {
-			wstrv_free(v);
-			return msg(err, errlen, -E2BIG, "%s: more than %d files", dirname,
-				   WRAP_MAX_FILES);
+	while ((got = getdents64(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off < got;) {
+			struct dirent64 *e = (struct dirent64 *)(void *)(buf + off);
+			char **nv;
+			off += e->d_reclen;
+			if (e->d_name[0] == '.')
+				continue;
+			if (k >= WRAP_MAX_FILES) {
+				wstrv_free(v);
+				return msg(err, errlen, -E2BIG, "%s: more than %d files", dirname,
+					   WRAP_MAX_FILES);
+			}
+			if (!(nv = realloc(v, (k + 2) * sizeof(*nv))) ||
+			    !(nv[k] = strdup(e->d_name))) {
+				wstrv_free(nv ? nv : v);
+				return -ENOMEM;
+			}
+			v = nv;
+			v[++k] = NULL;
 		}
-		if (!(nv = realloc(v, (k + 2) * sizeof(*nv)))) {
-			wstrv_free(v);
-			return -ENOMEM;
-		}
-		v = nv;
-		if (!(v[k] = strdup(e->d_name))) {
-			wstrv_free(v);
-			return -ENOMEM;
-		}
-		v[++k] = NULL;
+	}
+	if (got < 0) {
+		int e = errno;
+		wstrv_free(v);
+		return msg(err, errlen, -e, "%s: %s", dirname, strerror(e));
 	}
 	if (k)
 		qsort(v, k, sizeof(*v), cmp_names);
@@ -538,7 +550,6 @@ load_dir(struct wrap_ctx *ctx, const char *dir, size_t *nfiles, char *err, size_
 	char **names = NULL;
 	size_t n = 0;
 	int fd, ffd, r;
-	DIR *d;
 
 	if (ctx->opts.check_chain) {
 		r = wtrust_open(dir, WTRUST_DIR, ctx->opts.trusted_uid, real, &fd, err, errlen);
@@ -552,24 +563,20 @@ load_dir(struct wrap_ctx *ctx, const char *dir, size_t *nfiles, char *err, size_
 		if (fd < 0)
 			return 0;
 	}
-	if (!(d = fdopendir(fd))) {
-		close(fd);
-		return msg(err, errlen, -errno, "%s: %s", real, strerror(errno));
-	}
-	r = list_dir(d, &names, &n, real, err, errlen);
+	r = list_dir(fd, &names, &n, real, err, errlen);
 	for (size_t i = 0; i < n && r == 0; i++) {
 		if (wpy_join(real, names[i], path) < 0)
 			continue;
 		r = 1;
 		if (ctx->opts.check_chain)
-			r = wtrust_open_in(dirfd(d), names[i], ctx->opts.trusted_uid, path, &ffd,
+			r = wtrust_open_in(fd, names[i], ctx->opts.trusted_uid, path, &ffd,
 					   err, errlen);
 		if (r == 0)
 			r = load_fd(ctx, ffd, path, nfiles, err, errlen);
 		else if (r == 1)
 			r = load_other(ctx, path, nfiles, err, errlen);
 	}
-	closedir(d);
+	close(fd);
 	wstrv_free(names);
 	return r;
 }
@@ -645,8 +652,8 @@ wrap_load(const char *conf_path, const struct wrap_opts *opts, struct wrap_ctx *
 		if (r < 0)
 			return msg(err, errlen, -ENAMETOOLONG, "%s: cannot make absolute",
 				   conf_path);
-	} else {
-		snprintf(abs, sizeof(abs), "%s", conf_path);
+	} else if (str_copy(abs, conf_path, sizeof(abs)) >= sizeof(abs)) {
+		return msg(err, errlen, -ENAMETOOLONG, "%s: path too long", conf_path);
 	}
 	if (opts->check_chain) {
 		r = wtrust_open(abs, WTRUST_FILE, opts->trusted_uid, NULL, &fd, err, errlen);
@@ -809,9 +816,9 @@ finish_allowed(struct wrap_ctx *ctx, struct wfilter *f, struct wargs *a, struct 
 	struct wpw pw;
 	int fd, r;
 
-	snprintf(d->filter, sizeof(d->filter), "%s", f->name);
-	snprintf(d->where, sizeof(d->where), "%s", f->where);
-	snprintf(d->run_as, sizeof(d->run_as), "%s", f->run_as);
+	str_copy(d->filter, f->name, sizeof(d->filter));
+	str_copy(d->where, f->where, sizeof(d->where));
+	str_copy(d->run_as, f->run_as, sizeof(d->run_as));
 	if (wfilter_command(f, a, ctx->exec_dirs, ctx->nexec, &d->argv) < 0 ||
 	    wfilter_environment(f, a, &d->setenv) < 0)
 		return deny(d, WRAP_RC_UNAUTHORIZED, "out of memory building the command");
@@ -831,7 +838,8 @@ finish_allowed(struct wrap_ctx *ctx, struct wfilter *f, struct wargs *a, struct 
 	d->gid = pw.gid;
 	d->home = pw.home;
 	d->rc = 0;
-	snprintf(d->msg, sizeof(d->msg), "filter %s at %s, as %s", f->name, f->where, f->run_as);
+	str_join(d->msg, sizeof(d->msg),
+		 (const char *const[]){"filter ", f->name, " at ", f->where, ", as ", f->run_as}, 6);
 	return 0;
 }
 
@@ -908,14 +916,17 @@ sane_value(const char *v)
 static int
 env_add(char ***env, size_t *n, const char *name, const char *value)
 {
-	size_t l = strlen(name);
+	const char *eq = strchr(name, '=') ? "" : "=";
+	size_t l;
 	char *s, **nv;
 
 	if (!value)
 		return 0;
-	if (asprintf(&s, "%s%s%s", name, strchr(name, '=') ? "" : "=", value) < 0)
+	l = strlen(name) + strlen(eq) + strlen(value) + 1;
+	if (!(s = malloc(l)))
 		return -ENOMEM;
-	l = strchr(s, '=') - s;
+	str_join(s, l, (const char *const[]){name, eq, value}, 3);
+	l = (size_t)(strchr(s, '=') - s);
 	for (size_t i = 0; i < *n; i++)
 		if (strncmp((*env)[i], s, l + 1) == 0) {
 			free((*env)[i]);
