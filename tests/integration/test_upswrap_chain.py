@@ -128,6 +128,40 @@ def test_program_checked_however_it_is_started(workdir, run_user, how):
             os.chmod(upswrap, 0o755)
 
 
+@pytest.mark.parametrize("via", ["dotdot", "dotdot-user-dir", "abs-link", "rel-link"])
+def test_filters_path_around_checked_directories(workdir, run_user, via):
+    """The walks of one call start below directories an earlier walk
+    checked (the program's, rootwrap.conf's): a filters_path that climbs out
+    of them with "..", or through links, is still resolved and checked from
+    where it really goes."""
+    require_root()
+    _, uid, gid = run_user
+    upswrap, conf, p = tree(workdir)
+    etc, fdir = p["etc"], p["fdir"]
+    if via == "dotdot":
+        path, refused = os.path.join(etc, "..", "etc", "rootwrap.d"), None
+    elif via == "dotdot-user-dir":
+        sub = os.path.join(etc, "sub")
+        os.mkdir(sub, 0o755)
+        os.chown(sub, uid, gid)
+        path, refused = os.path.join(sub, "..", "rootwrap.d"), sub
+    elif via == "abs-link":
+        path, refused = os.path.join(etc, "fl"), None
+        os.symlink(fdir, path)
+    else:
+        os.mkdir(os.path.join(p["root"], "other"), 0o755)
+        path, refused = os.path.join(p["root"], "other", "fl"), None
+        os.symlink("../etc/rootwrap.d", path)
+    write(conf, "[DEFAULT]\nfilters_path = %s\nexec_dirs = %s\nuse_syslog = False\n"
+          % (path, p["xdir"]))
+    if refused:
+        expect_refused(upswrap, conf, p, refused)
+    else:
+        rc, _, err = run([upswrap, conf, "marker"])
+        assert rc == 0, err
+        assert ran(p)
+
+
 def test_sticky_parent_is_traversed_but_not_for_filters_or_exec_dirs(workdir):
     """A sticky world-writable directory (like /tmp) may be crossed, since
     no one else can rename its root-owned entries; a filters directory or

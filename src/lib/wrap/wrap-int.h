@@ -76,8 +76,14 @@ enum wtrust_kind {
  * real (size WRAP_MAX_PATH, or NULL when not wanted) and, for FILE/DIR, an open fd in *fd (O_RDONLY,
  * caller closes; -1 for EXEC).  On failure returns a negative errno and a
  * message naming the offending file. */
-int wtrust_open(const char *path, enum wtrust_kind kind, uid_t uid, char *real, int *fd,
-		char *err, size_t errlen);
+struct wtrust_dirs;
+int wtrust_open(const char *path, enum wtrust_kind kind, uid_t uid, struct wtrust_dirs *dirs,
+		char *real, int *fd, char *err, size_t errlen);
+/* dirs, when not NULL, keeps the directories a walk checked open, for the
+ * next walks to start below them: for the walks of one load only, not to
+ * be kept longer (what it holds was checked when it was walked). */
+struct wtrust_dirs *wtrust_dirs_new(void);
+void wtrust_dirs_free(struct wtrust_dirs *d);
 /* Open the regular file name in dirfd, a directory wtrust_open() checked
  * (WTRUST_DIR: trusted and writable by no one else, so its entries cannot
  * be swapped), checking the file itself; path names it in messages.

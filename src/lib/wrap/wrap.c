@@ -36,6 +36,7 @@ struct wrap_ctx {
 	size_t np;
 	char *dropped; /* first filter file refused as file:line: reason */
 	size_t ndropped;
+	struct wtrust_dirs *dirs; /* while loading: directories already checked */
 };
 
 void
@@ -507,7 +508,8 @@ load_file(struct wrap_ctx *ctx, const char *path, size_t *nfiles, char *err, siz
 	struct stat st;
 
 	if (ctx->opts.check_chain) {
-		r = wtrust_open(path, WTRUST_FILE, ctx->opts.trusted_uid, NULL, &fd, err, errlen);
+		r = wtrust_open(path, WTRUST_FILE, ctx->opts.trusted_uid, ctx->dirs, NULL, &fd, err,
+				errlen);
 		if (r < 0)
 			return r;
 	} else {
@@ -552,7 +554,8 @@ load_dir(struct wrap_ctx *ctx, const char *dir, size_t *nfiles, char *err, size_
 	int fd, ffd, r;
 
 	if (ctx->opts.check_chain) {
-		r = wtrust_open(dir, WTRUST_DIR, ctx->opts.trusted_uid, real, &fd, err, errlen);
+		r = wtrust_open(dir, WTRUST_DIR, ctx->opts.trusted_uid, ctx->dirs, real, &fd, err,
+				errlen);
 		if (r == -ENOENT || r == -ENOTDIR || r == -EISDIR)
 			return 0; /* not a directory: oslo skips it */
 		if (r < 0)
@@ -588,7 +591,7 @@ load_dir(struct wrap_ctx *ctx, const char *dir, size_t *nfiles, char *err, size_
  * non-root user could have replaced it since the exec, the walk meets a
  * link they can write and fails. */
 static int
-check_self(const struct wrap_opts *opts, char *err, size_t errlen)
+check_self(const struct wrap_opts *opts, struct wtrust_dirs *dirs, char *err, size_t errlen)
 {
 	const char *fn = (const char *)getauxval(AT_EXECFN);
 	char self[WRAP_MAX_PATH];
@@ -601,7 +604,7 @@ check_self(const struct wrap_opts *opts, char *err, size_t errlen)
 		self[n] = '\0';
 		fn = self;
 	}
-	return wtrust_open(fn, WTRUST_EXEC, opts->trusted_uid, NULL, &fd, err, errlen);
+	return wtrust_open(fn, WTRUST_EXEC, opts->trusted_uid, dirs, NULL, &fd, err, errlen);
 }
 
 static struct wrap_ctx *
@@ -632,19 +635,14 @@ load_conf_text(struct wrap_ctx *ctx, const char *name, const char *buf, size_t l
 	return r;
 }
 
-int
-wrap_load(const char *conf_path, const struct wrap_opts *opts, struct wrap_ctx **ret, char *err,
+/* Read rootwrap.conf (absolute or relative conf_path) into *buf. */
+static int
+read_conf(struct wrap_ctx *ctx, const char *conf_path, char **buf, size_t *len, char *err,
 	  size_t errlen)
 {
-	char abs[WRAP_MAX_PATH], *cwd, *buf = NULL;
-	char **fpath = NULL;
-	size_t len, nfpath = 0, nfiles = 0;
-	struct wrap_ctx *ctx;
-	int fd = -1, r;
+	char abs[WRAP_MAX_PATH], *cwd;
+	int fd, r;
 
-	*ret = NULL;
-	if (opts->check_chain && opts->check_self && (r = check_self(opts, err, errlen)) < 0)
-		return r;
 	if (conf_path[0] != '/') {
 		cwd = getcwd(NULL, 0);
 		r = cwd ? wpy_join(cwd, conf_path, abs) : -ENOENT;
@@ -655,27 +653,45 @@ wrap_load(const char *conf_path, const struct wrap_opts *opts, struct wrap_ctx *
 	} else if (str_copy(abs, conf_path, sizeof(abs)) >= sizeof(abs)) {
 		return msg(err, errlen, -ENAMETOOLONG, "%s: path too long", conf_path);
 	}
-	if (opts->check_chain) {
-		r = wtrust_open(abs, WTRUST_FILE, opts->trusted_uid, NULL, &fd, err, errlen);
+	if (ctx->opts.check_chain) {
+		r = wtrust_open(abs, WTRUST_FILE, ctx->opts.trusted_uid, ctx->dirs, NULL, &fd, err,
+				errlen);
 	} else {
 		fd = open(abs, O_RDONLY | O_CLOEXEC);
 		r = fd < 0 ? msg(err, errlen, -errno, "%s: %s", abs, strerror(errno)) : 0;
 	}
 	if (r < 0)
 		return r;
-	r = read_all(fd, conf_path, &buf, &len, err, errlen);
+	r = read_all(fd, conf_path, buf, len, err, errlen);
 	close(fd);
-	if (r < 0)
-		return r;
-	if (!(ctx = ctx_new(opts))) {
-		free(buf);
+	return r;
+}
+
+int
+wrap_load(const char *conf_path, const struct wrap_opts *opts, struct wrap_ctx **ret, char *err,
+	  size_t errlen)
+{
+	char **fpath = NULL, *buf = NULL;
+	size_t len, nfpath = 0, nfiles = 0;
+	struct wrap_ctx *ctx;
+	int r;
+
+	*ret = NULL;
+	if (!(ctx = ctx_new(opts)))
+		return -ENOMEM;
+	if (opts->check_chain && !(ctx->dirs = wtrust_dirs_new())) {
+		wrap_free(ctx);
 		return -ENOMEM;
 	}
-	r = load_conf_text(ctx, conf_path, buf, len, &fpath, &nfpath, err, errlen);
+	r = opts->check_chain && opts->check_self ? check_self(opts, ctx->dirs, err, errlen) : 0;
+	if (r == 0 && (r = read_conf(ctx, conf_path, &buf, &len, err, errlen)) == 0)
+		r = load_conf_text(ctx, conf_path, buf, len, &fpath, &nfpath, err, errlen);
 	free(buf);
 	for (size_t i = 0; r == 0 && i < nfpath; i++)
 		r = load_dir(ctx, fpath[i], &nfiles, err, errlen);
 	wstrv_free(fpath);
+	wtrust_dirs_free(ctx->dirs);
+	ctx->dirs = NULL;
 	if (r < 0) {
 		wrap_free(ctx);
 		return r;
@@ -717,6 +733,7 @@ wrap_free(struct wrap_ctx *ctx)
 		return;
 	for (size_t i = 0; i < ctx->nf; i++)
 		wfilter_free(&ctx->f[i]);
+	wtrust_dirs_free(ctx->dirs);
 	free(ctx->f);
 	wstrv_free(ctx->exec_dirs);
 	for (size_t i = 0; i < ctx->np; i++)
@@ -825,7 +842,7 @@ finish_allowed(struct wrap_ctx *ctx, struct wfilter *f, struct wargs *a, struct 
 	if (!(d->path = strdup(d->argv[0])))
 		return deny(d, WRAP_RC_UNAUTHORIZED, "out of memory");
 	if (ctx->opts.check_chain) {
-		r = wtrust_open(d->path, WTRUST_EXEC, ctx->opts.trusted_uid, NULL, &fd, err,
+		r = wtrust_open(d->path, WTRUST_EXEC, ctx->opts.trusted_uid, NULL, NULL, &fd, err,
 				sizeof(err));
 		if (r < 0)
 			return deny(d, WRAP_RC_BADCONFIG, "Untrusted executable: %s (filter match = %s)",

@@ -16,16 +16,28 @@
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define WTRUST_MAX_DEPTH 128 /* directories open at once; deeper paths are refused */
 
+/* The directories of the last walk, kept open for the next walks of the
+ * same load: rootwrap.conf, the filters directories and the program share
+ * most of their paths.  An open directory keeps being the one checked. */
+struct wtrust_dirs {
+	int fds[WTRUST_MAX_DEPTH];
+	uint16_t plen[WTRUST_MAX_DEPTH];
+	int n;
+	char real[WRAP_MAX_PATH]; /* path of fds[n - 1] */
+};
+
 struct walk {
 	int fds[WTRUST_MAX_DEPTH];
 	uint16_t plen[WTRUST_MAX_DEPTH]; /* length of real at each level */
 	int n;
+	int borrowed; /* fds[0 .. borrowed) belong to a struct wtrust_dirs */
 	char *real;
 	const char *asked;
 	uid_t uid;
@@ -52,11 +64,21 @@ wfail(struct walk *w, int rc, const char *fmt, ...)
 	return rc;
 }
 
+/* Leave level n - 1 (a borrowed directory stays open for its owner). */
+static void
+pop_dir(struct walk *w)
+{
+	if (--w->n >= w->borrowed)
+		close(w->fds[w->n]);
+	else
+		w->borrowed = w->n;
+}
+
 static void
 walk_close(struct walk *w)
 {
 	while (w->n > 0)
-		close(w->fds[--w->n]);
+		pop_dir(w);
 }
 
 static int
@@ -296,8 +318,50 @@ step(struct walk *w, const char *name, bool last, enum wtrust_kind kind, char *p
 	return final_file(w, name, &st, kind, fdp);
 }
 
+/* Start at the deepest kept directory whose path is a leading part of
+ * path, component for component (kept paths hold no links, "." or "..",
+ * so the same names lead to the same directories).  Returns where the rest
+ * of path starts. */
+static size_t
+start_from(struct walk *w, const struct wtrust_dirs *d, const char *path)
+{
+	size_t pos = 0;
+	int k = 0;
+
+	while (k + 1 < d->n) {
+		const char *comp = d->real + d->plen[k] + 1;
+		size_t clen = (size_t)(d->plen[k + 1] - d->plen[k] - 1);
+		size_t q = pos + strspn(path + pos, "/");
+		if (strncmp(path + q, comp, clen) != 0 || (path[q + clen] != '/' && path[q + clen]))
+			break;
+		pos = q + clen;
+		k++;
+	}
+	memcpy(w->fds, d->fds, (size_t)(k + 1) * sizeof(w->fds[0]));
+	memcpy(w->plen, d->plen, (size_t)(k + 1) * sizeof(w->plen[0]));
+	w->n = w->borrowed = k + 1;
+	memcpy(w->real, d->real, d->plen[k]);
+	w->real[d->plen[k]] = '\0';
+	return pos;
+}
+
+/* After a walk that succeeded: its directories become the kept ones. */
+static void
+keep_dirs(struct walk *w, struct wtrust_dirs *d)
+{
+	for (int i = w->borrowed; i < d->n; i++)
+		close(d->fds[i]);
+	for (int i = w->borrowed; i < w->n; i++)
+		d->fds[i] = w->fds[i];
+	memcpy(d->plen, w->plen, (size_t)w->n * sizeof(d->plen[0]));
+	d->n = w->borrowed = w->n;
+	memcpy(d->real, w->real, w->plen[w->n - 1]);
+	d->real[w->plen[w->n - 1]] = '\0';
+}
+
 static int
-walk(struct walk *w, const char *path, enum wtrust_kind kind, int *fdp)
+walk(struct walk *w, const struct wtrust_dirs *dirs, const char *path, enum wtrust_kind kind,
+     int *fdp)
 {
 	char pending[WRAP_MAX_PATH], name[NAME_MAX + 1];
 	size_t pos = 0;
@@ -308,7 +372,9 @@ walk(struct walk *w, const char *path, enum wtrust_kind kind, int *fdp)
 	if (strlen(path) >= sizeof(pending))
 		return wfail(w, -ENAMETOOLONG, "path too long");
 	strcpy(pending, path);
-	if ((r = open_root(w)) < 0)
+	if (dirs && dirs->n > 0)
+		pos = start_from(w, dirs, pending);
+	else if ((r = open_root(w)) < 0)
 		return r;
 	for (;;) {
 		size_t len;
@@ -326,7 +392,7 @@ walk(struct walk *w, const char *path, enum wtrust_kind kind, int *fdp)
 			continue;
 		if (strcmp(name, "..") == 0) {
 			if (w->n > 1) {
-				close(w->fds[--w->n]);
+				pop_dir(w);
 				w->real[w->plen[w->n]] = '\0';
 			}
 			continue;
@@ -338,8 +404,8 @@ walk(struct walk *w, const char *path, enum wtrust_kind kind, int *fdp)
 }
 
 int
-wtrust_open(const char *path, enum wtrust_kind kind, uid_t uid, char *real, int *fd, char *err,
-	    size_t errlen)
+wtrust_open(const char *path, enum wtrust_kind kind, uid_t uid, struct wtrust_dirs *dirs,
+	    char *real, int *fd, char *err, size_t errlen)
 {
 	char own[WRAP_MAX_PATH];
 	struct walk w = {.n = 0, .real = real ? real : own, .asked = path, .uid = uid,
@@ -349,11 +415,33 @@ wtrust_open(const char *path, enum wtrust_kind kind, uid_t uid, char *real, int 
 	real = w.real;
 	real[0] = '\0';
 	*fd = -1;
-	r = walk(&w, path, kind, fd);
+	r = walk(&w, dirs, path, kind, fd);
+	if (r == 0 && dirs)
+		keep_dirs(&w, dirs);
 	walk_close(&w);
 	if (r == 0 && real[0] == '\0')
 		strcpy(real, "/");
 	return r;
+}
+
+struct wtrust_dirs *
+wtrust_dirs_new(void)
+{
+	struct wtrust_dirs *d = malloc(sizeof(*d));
+
+	if (d)
+		d->n = 0;
+	return d;
+}
+
+void
+wtrust_dirs_free(struct wtrust_dirs *d)
+{
+	if (!d)
+		return;
+	while (d->n > 0)
+		close(d->fds[--d->n]);
+	free(d);
 }
 
 int
