@@ -207,6 +207,7 @@ main(int argc, char **argv)
 		return usage(o.name);
 	}
 	wrap_opts_default(&opts);
+	opts.one_shot = true;
 	if (wrap_load(argv[1], &opts, &ctx, err, sizeof(err)) < 0) {
 		say(&o, LOG_ERR, true, "uid=%lu refused (bad configuration): %s", caller_uid(),
 		    err);

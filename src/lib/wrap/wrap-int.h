@@ -87,11 +87,11 @@ void wtrust_dirs_free(struct wtrust_dirs *d);
 /* Open the regular file name in dirfd, a directory wtrust_open() checked
  * (WTRUST_DIR: trusted and writable by no one else, so its entries cannot
  * be swapped), checking the file itself; path names it in messages.
- * Returns 0 and an O_RDONLY fd, 1 when name is not (or no longer) a
- * regular file (a link is for wtrust_open() to resolve), or a negative
- * errno and a message. */
-int wtrust_open_in(int dirfd, const char *name, uid_t uid, const char *path, int *fd, char *err,
-		   size_t errlen);
+ * Returns 0, an O_RDONLY fd and the file's size, 1 when name is not (or
+ * no longer) a regular file (a link is for wtrust_open() to resolve), or a
+ * negative errno and a message. */
+int wtrust_open_in(int dirfd, const char *name, uid_t uid, const char *path, int *fd,
+		   size_t *size, char *err, size_t errlen);
 
 /* ---- wpw: the run-as user ---- */
 

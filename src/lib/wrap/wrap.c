@@ -12,6 +12,7 @@
 #include <grp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,8 @@ struct wrap_ctx {
 	size_t np;
 	char *dropped; /* first filter file refused as file:line: reason */
 	size_t ndropped;
-	struct wtrust_dirs *dirs; /* while loading: directories already checked */
+	struct wtrust_dirs *dirs; /* directories already checked: while loading, and
+				   * until the decision for a one-shot process */
 };
 
 void
@@ -45,6 +47,7 @@ wrap_opts_default(struct wrap_opts *opts)
 	opts->trusted_uid = 0;
 	opts->check_self = true;
 	opts->check_chain = true;
+	opts->one_shot = false;
 }
 
 static int
@@ -267,8 +270,12 @@ parse_settings(struct wrap_ctx *ctx, const struct wini *ini, const char *conf, c
 
 /* ---- filter files ---- */
 
+/* Read fd to its end.  expect is the size fstat() gave (SIZE_MAX when not
+ * known): once that much is in, a short read is the end, with no extra
+ * read() to see 0. */
 static int
-read_all(int fd, const char *name, char **buf, size_t *len, char *err, size_t errlen)
+read_all(int fd, const char *name, size_t expect, char **buf, size_t *len, char *err,
+	 size_t errlen)
 {
 	size_t cap = 4096, n = 0;
 	char *b = malloc(cap + 1);
@@ -302,6 +309,8 @@ read_all(int fd, const char *name, char **buf, size_t *len, char *err, size_t er
 		if (r == 0)
 			break;
 		n += (size_t)r;
+		if (n < cap && n >= expect)
+			break;
 	}
 	if (n > WRAP_MAX_FILE_SIZE) {
 		free(b);
@@ -481,8 +490,8 @@ list_dir(int fd, char ***names, size_t *n, const char *dirname, char *err, size_
 
 /* Count, read and parse one open filter file (fd is closed). */
 static int
-load_fd(struct wrap_ctx *ctx, int fd, const char *path, size_t *nfiles, char *err,
-	size_t errlen)
+load_fd(struct wrap_ctx *ctx, int fd, const char *path, size_t expect, size_t *nfiles,
+	char *err, size_t errlen)
 {
 	char *buf;
 	size_t len;
@@ -492,7 +501,7 @@ load_fd(struct wrap_ctx *ctx, int fd, const char *path, size_t *nfiles, char *er
 		close(fd);
 		return msg(err, errlen, -E2BIG, "more than %d filter files", WRAP_MAX_FILES);
 	}
-	r = read_all(fd, path, &buf, &len, err, errlen);
+	r = read_all(fd, path, expect, &buf, &len, err, errlen);
 	close(fd);
 	if (r < 0)
 		return r;
@@ -520,7 +529,7 @@ load_file(struct wrap_ctx *ctx, const char *path, size_t *nfiles, char *err, siz
 			return msg(err, errlen, -EINVAL, "%s: not a readable file", path);
 		}
 	}
-	return load_fd(ctx, fd, path, nfiles, err, errlen);
+	return load_fd(ctx, fd, path, SIZE_MAX, nfiles, err, errlen);
 }
 
 /* A directory entry that is not a regular file: a link to one is resolved
@@ -551,6 +560,7 @@ load_dir(struct wrap_ctx *ctx, const char *dir, size_t *nfiles, char *err, size_
 	char real[WRAP_MAX_PATH], path[WRAP_MAX_PATH];
 	char **names = NULL;
 	size_t n = 0;
+	size_t size = 0;
 	int fd, ffd, r;
 
 	if (ctx->opts.check_chain) {
@@ -572,10 +582,10 @@ load_dir(struct wrap_ctx *ctx, const char *dir, size_t *nfiles, char *err, size_
 			continue;
 		r = 1;
 		if (ctx->opts.check_chain)
-			r = wtrust_open_in(fd, names[i], ctx->opts.trusted_uid, path, &ffd,
+			r = wtrust_open_in(fd, names[i], ctx->opts.trusted_uid, path, &ffd, &size,
 					   err, errlen);
 		if (r == 0)
-			r = load_fd(ctx, ffd, path, nfiles, err, errlen);
+			r = load_fd(ctx, ffd, path, size, nfiles, err, errlen);
 		else if (r == 1)
 			r = load_other(ctx, path, nfiles, err, errlen);
 	}
@@ -662,7 +672,7 @@ read_conf(struct wrap_ctx *ctx, const char *conf_path, char **buf, size_t *len, 
 	}
 	if (r < 0)
 		return r;
-	r = read_all(fd, conf_path, buf, len, err, errlen);
+	r = read_all(fd, conf_path, SIZE_MAX, buf, len, err, errlen);
 	close(fd);
 	return r;
 }
@@ -690,8 +700,10 @@ wrap_load(const char *conf_path, const struct wrap_opts *opts, struct wrap_ctx *
 	for (size_t i = 0; r == 0 && i < nfpath; i++)
 		r = load_dir(ctx, fpath[i], &nfiles, err, errlen);
 	wstrv_free(fpath);
-	wtrust_dirs_free(ctx->dirs);
-	ctx->dirs = NULL;
+	if (!opts->one_shot) {
+		wtrust_dirs_free(ctx->dirs);
+		ctx->dirs = NULL;
+	}
 	if (r < 0) {
 		wrap_free(ctx);
 		return r;
@@ -842,7 +854,7 @@ finish_allowed(struct wrap_ctx *ctx, struct wfilter *f, struct wargs *a, struct 
 	if (!(d->path = strdup(d->argv[0])))
 		return deny(d, WRAP_RC_UNAUTHORIZED, "out of memory");
 	if (ctx->opts.check_chain) {
-		r = wtrust_open(d->path, WTRUST_EXEC, ctx->opts.trusted_uid, NULL, NULL, &fd, err,
+		r = wtrust_open(d->path, WTRUST_EXEC, ctx->opts.trusted_uid, ctx->dirs, NULL, &fd, err,
 				sizeof(err));
 		if (r < 0)
 			return deny(d, WRAP_RC_BADCONFIG, "Untrusted executable: %s (filter match = %s)",

@@ -59,6 +59,9 @@ struct wrap_opts {
 	uid_t trusted_uid; /* owner every link must have: 0 except in unit tests */
 	bool check_self;   /* also check the running program (/proc/self/exe) */
 	bool check_chain;  /* ownership checks on (always true outside tests) */
+	bool one_shot;     /* the process decides once, right after loading (upswrap):
+			    * the directories checked while loading are reused for
+			    * the executable's walk instead of walked again */
 };
 
 /* Production options: trusted uid 0, all checks on. */

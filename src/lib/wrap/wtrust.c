@@ -10,6 +10,8 @@
  */
 #include "wrap-int.h"
 
+#include "str.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -28,6 +30,7 @@
  * most of their paths.  An open directory keeps being the one checked. */
 struct wtrust_dirs {
 	int fds[WTRUST_MAX_DEPTH];
+	mode_t modes[WTRUST_MAX_DEPTH];
 	uint16_t plen[WTRUST_MAX_DEPTH];
 	int n;
 	char real[WRAP_MAX_PATH]; /* path of fds[n - 1] */
@@ -35,6 +38,7 @@ struct wtrust_dirs {
 
 struct walk {
 	int fds[WTRUST_MAX_DEPTH];
+	mode_t modes[WTRUST_MAX_DEPTH];  /* of each directory, as checked */
 	uint16_t plen[WTRUST_MAX_DEPTH]; /* length of real at each level */
 	int n;
 	int borrowed; /* fds[0 .. borrowed) belong to a struct wtrust_dirs */
@@ -91,14 +95,13 @@ check_owner(struct walk *w, const struct stat *st, const char *what)
 }
 
 static int
-check_mode(struct walk *w, const struct stat *st, bool sticky_ok)
+check_mode(struct walk *w, mode_t mode, bool sticky_ok)
 {
-	if ((st->st_mode & (S_IWGRP | S_IWOTH)) == 0)
+	if ((mode & (S_IWGRP | S_IWOTH)) == 0)
 		return 0;
-	if (sticky_ok && S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX))
+	if (sticky_ok && S_ISDIR(mode) && (mode & S_ISVTX))
 		return 0;
-	return wfail(w, -EPERM, "writable by group or others (mode %04o)",
-		     (unsigned)(st->st_mode & 07777));
+	return wfail(w, -EPERM, "writable by group or others (mode %04o)", (unsigned)(mode & 07777));
 }
 
 /* Append "/name" to w->real. */
@@ -124,19 +127,20 @@ check_dir_fd(struct walk *w, int fd, struct stat *st)
 
 	if (fstat(fd, st) < 0)
 		return wfail(w, -errno, "%s", strerror(errno));
-	if ((r = check_owner(w, st, "directory")) < 0 || (r = check_mode(w, st, true)) < 0)
+	if ((r = check_owner(w, st, "directory")) < 0 || (r = check_mode(w, st->st_mode, true)) < 0)
 		return r;
 	return 0;
 }
 
 static int
-push_dir(struct walk *w, int fd)
+push_dir(struct walk *w, int fd, mode_t mode)
 {
 	if (w->n >= WTRUST_MAX_DEPTH) {
 		close(fd);
 		return wfail(w, -ELOOP, "too deep");
 	}
 	w->plen[w->n] = (uint16_t)strlen(w->real); /* < WRAP_MAX_PATH */
+	w->modes[w->n] = mode;
 	w->fds[w->n++] = fd;
 	return 0;
 }
@@ -154,7 +158,7 @@ open_root(struct walk *w)
 		close(fd);
 		return r;
 	}
-	return push_dir(w, fd);
+	return push_dir(w, fd, st.st_mode);
 }
 
 /* Replace the pending components: pending becomes target + "/" + what
@@ -223,22 +227,19 @@ step_dir(struct walk *w, const char *name)
 		close(fd);
 		return r;
 	}
-	return push_dir(w, fd);
+	return push_dir(w, fd, st.st_mode);
 }
 
 /* The walk ended on a directory. */
 static int
 finish(struct walk *w, enum wtrust_kind kind, int *fdp)
 {
-	struct stat st;
 	int fd, r;
 	int top = w->fds[w->n - 1];
 
 	if (kind != WTRUST_DIR)
 		return wfail(w, -EISDIR, "is a directory, expected a file");
-	if (fstat(top, &st) < 0)
-		return wfail(w, -errno, "%s", strerror(errno));
-	if ((r = check_mode(w, &st, false)) < 0)
+	if ((r = check_mode(w, w->modes[w->n - 1], false)) < 0)
 		return r;
 	fd = openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -251,7 +252,8 @@ static int
 final_file(struct walk *w, const char *name, const struct stat *st, enum wtrust_kind kind,
 	   int *fdp)
 {
-	struct stat pst, st2;
+	struct stat st2;
+	mode_t pmode = w->modes[w->n - 1];
 	int fd, r;
 	int top = w->fds[w->n - 1];
 
@@ -261,17 +263,15 @@ final_file(struct walk *w, const char *name, const struct stat *st, enum wtrust_
 		return wfail(w, -ENOTDIR, "not a directory");
 	if (!S_ISREG(st->st_mode))
 		return wfail(w, -EINVAL, "not a regular file");
-	if ((r = check_owner(w, st, "file")) < 0 || (r = check_mode(w, st, false)) < 0)
+	if ((r = check_owner(w, st, "file")) < 0 || (r = check_mode(w, st->st_mode, false)) < 0)
 		return r;
 	if (kind == WTRUST_EXEC) {
-		if (fstat(top, &pst) < 0)
-			return wfail(w, -errno, "%s", strerror(errno));
-		if (pst.st_mode & (S_IWGRP | S_IWOTH)) {
+		if (pmode & (S_IWGRP | S_IWOTH)) {
 			w->real[w->plen[w->n - 1]] = '\0';
 			return wfail(w, -EPERM,
 				     "directory of an executable writable by group or others "
 				     "(mode %04o)",
-				     (unsigned)(pst.st_mode & 07777));
+				     (unsigned)(pmode & 07777));
 		}
 		*fdp = -1;
 		return 0;
@@ -339,6 +339,7 @@ start_from(struct walk *w, const struct wtrust_dirs *d, const char *path)
 	}
 	memcpy(w->fds, d->fds, (size_t)(k + 1) * sizeof(w->fds[0]));
 	memcpy(w->plen, d->plen, (size_t)(k + 1) * sizeof(w->plen[0]));
+	memcpy(w->modes, d->modes, (size_t)(k + 1) * sizeof(w->modes[0]));
 	w->n = w->borrowed = k + 1;
 	memcpy(w->real, d->real, d->plen[k]);
 	w->real[d->plen[k]] = '\0';
@@ -354,6 +355,7 @@ keep_dirs(struct walk *w, struct wtrust_dirs *d)
 	for (int i = w->borrowed; i < w->n; i++)
 		d->fds[i] = w->fds[i];
 	memcpy(d->plen, w->plen, (size_t)w->n * sizeof(d->plen[0]));
+	memcpy(d->modes, w->modes, (size_t)w->n * sizeof(d->modes[0]));
 	d->n = w->borrowed = w->n;
 	memcpy(d->real, w->real, w->plen[w->n - 1]);
 	d->real[w->plen[w->n - 1]] = '\0';
@@ -445,28 +447,32 @@ wtrust_dirs_free(struct wtrust_dirs *d)
 }
 
 int
-wtrust_open_in(int dirfd, const char *name, uid_t uid, const char *path, int *fd, char *err,
-	       size_t errlen)
+wtrust_open_in(int dirfd, const char *name, uid_t uid, const char *path, int *fd, size_t *size,
+	       char *err, size_t errlen)
 {
 	char real[WRAP_MAX_PATH];
 	struct walk w = {.n = 0, .real = real, .asked = path, .uid = uid, .err = err,
 			 .errlen = errlen};
-	struct stat st, st2;
+	struct stat st;
 	int r;
 
-	*fd = -1;
-	snprintf(real, sizeof(real), "%s", path);
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
-		return 1;
-	if ((r = check_owner(&w, &st, "file")) < 0 || (r = check_mode(&w, &st, false)) < 0)
-		return r;
+	/* Opened before it is looked at: in a directory no one else can write,
+	 * what is there is root's, and O_NONBLOCK keeps a FIFO from blocking. */
+	str_copy(real, path, sizeof(real));
 	*fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (*fd < 0)
-		return wfail(&w, -errno, "%s", strerror(errno));
-	if (fstat(*fd, &st2) < 0 || st2.st_ino != st.st_ino || st2.st_dev != st.st_dev) {
+		return 1; /* a link (ELOOP), or gone: the caller looks again by path */
+	if (fstat(*fd, &st) < 0)
+		r = wfail(&w, -errno, "%s", strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		r = 1;
+	else if ((r = check_owner(&w, &st, "file")) == 0)
+		r = check_mode(&w, st.st_mode, false);
+	if (r != 0) {
 		close(*fd);
 		*fd = -1;
-		return wfail(&w, -EAGAIN, "changed while being checked");
+	} else {
+		*size = (size_t)st.st_size;
 	}
-	return 0;
+	return r;
 }
