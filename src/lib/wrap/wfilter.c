@@ -80,42 +80,27 @@ pop_front(struct wargs *a)
 	a->n--;
 }
 
-/* Split on ',' and strip each field, as oslo's loader does. */
+/* Split value on ',' and strip each field, as oslo's loader does, in
+ * place: the fields are pointers into value. */
 static int
-split_fields(const char *value, char ***fields, int *n)
+split_fields(char *value, const char ***fields, int *n)
 {
-	const char *p = value;
-	int cap = 8, k = 0;
-	char **v = calloc((size_t)cap, sizeof(*v));
+	const char **v;
+	char *p = value;
+	int k = 1;
 
-	if (!v)
+	for (const char *c = value; (c = strchr(c, ',')); c++)
+		if (++k > WRAP_MAX_FILTER_ARGS)
+			return -E2BIG;
+	if (!(v = calloc((size_t)k + 1, sizeof(*v))))
 		return -ENOMEM;
-	for (;;) {
-		const char *c = strchr(p, ','), *e = c ? c : p + strlen(p), *b = p;
+	for (int i = 0; i < k; i++) {
+		char *c = strchr(p, ',');
+		const char *b = p, *e = c ? c : p + strlen(p);
 		wini_strip(&b, &e);
-		if (k + 1 >= cap) {
-			char **nv;
-			if (cap >= WRAP_MAX_FILTER_ARGS + 2) {
-				wstrv_free(v);
-				return -E2BIG;
-			}
-			cap *= 2;
-			nv = realloc(v, (size_t)cap * sizeof(*v));
-			if (!nv) {
-				wstrv_free(v);
-				return -ENOMEM;
-			}
-			v = nv;
-		}
-		v[k] = strndup(b, (size_t)(e - b));
-		if (!v[k]) {
-			wstrv_free(v);
-			return -ENOMEM;
-		}
-		v[++k] = NULL;
-		if (!c)
-			break;
-		p = c + 1;
+		p[e - p] = '\0';
+		v[i] = b;
+		p = c + 1; /* not read again when c is NULL: that was the last field */
 	}
 	*fields = v;
 	*n = k;
@@ -125,7 +110,7 @@ split_fields(const char *value, char ***fields, int *n)
 /* Number of distinct names among the leading NAME=VALUE words (a set in
  * oslo), and the count of those leading words in *words. */
 static int
-env_names(char *const *v, int n, char ***names_out)
+env_names(const char *const *v, int n, char ***names_out)
 {
 	char **names = calloc((size_t)n + 1, sizeof(*names));
 	int k = 0;
@@ -180,66 +165,53 @@ build_regexps(struct wfilter *f, char *err, size_t errlen)
 	return 0;
 }
 
-/* Take field i out of the list (the filter owns it from now on). */
-static char *
-take(char **fl, int i)
-{
-	char *s = fl[i];
-
-	fl[i] = NULL;
-	return s;
-}
-
 static int
-set_args(struct wfilter *f, char **fields, int from, int n)
+set_args(struct wfilter *f, const char **fields, int from, int n)
 {
 	f->nargs = n - from > 0 ? n - from : 0;
 	f->args = calloc((size_t)f->nargs + 1, sizeof(*f->args));
 	if (!f->args)
 		return -ENOMEM;
 	for (int i = 0; i < f->nargs; i++)
-		f->args[i] = take(fields, from + i);
+		f->args[i] = fields[from + i];
 	return 0;
 }
 
-/* The fields after the class name become the filter's: fl keeps what was
- * not taken, for the caller to free. */
+/* The fields after the class name become the filter's (they live in
+ * f->store). */
 static int
-construct(struct wfilter *f, char **fl, int n, char *err, size_t errlen)
+construct(struct wfilter *f, const char **fl, int n, char *err, size_t errlen)
 {
 	int r;
 
 	switch (f->cls) {
 	case WF_KILL:
-		f->exec_path = strdup("/bin/kill");
-		f->run_as = take(fl, 1);
+		f->exec_path = "/bin/kill";
+		f->run_as = fl[1];
 		r = set_args(f, fl, 2, n);
 		break;
 	case WF_READFILE:
-		f->exec_path = strdup("/bin/cat");
-		f->run_as = strdup("root");
-		f->file_path = take(fl, 1);
+		f->exec_path = "/bin/cat";
+		f->run_as = "root";
+		f->file_path = fl[1];
 		r = set_args(f, fl, 2, n);
 		break;
 	default:
-		f->exec_path = take(fl, 1);
-		f->run_as = take(fl, 2);
+		f->exec_path = fl[1];
+		f->run_as = fl[2];
 		r = set_args(f, fl, 3, n);
 		break;
 	}
-	if (r < 0 || !f->exec_path || !f->run_as)
-		return r < 0 ? r : -ENOMEM;
+	if (r < 0)
+		return r;
 	if (f->cls == WF_ENV && strstr(f->exec_path, "env")) {
 		char **names;
 		int k = env_names(f->args, f->nargs, &names);
 		if (k < 0)
 			return k;
 		wstrv_free(names);
-		if (k < f->nargs) {
-			free(f->exec_path);
-			if (!(f->exec_path = strdup(f->args[k])))
-				return -ENOMEM;
-		}
+		if (k < f->nargs)
+			f->exec_path = f->args[k];
 	}
 	if (f->cls == WF_REGEXP || f->cls == WF_CHAINREGEXP)
 		return build_regexps(f, err, errlen);
@@ -250,13 +222,21 @@ int
 wfilter_build(struct wfilter *f, const char *name, const char *where, const char *value,
 	      char *err, size_t errlen)
 {
-	char **fl;
+	size_t ln = strlen(name) + 1, lw = strlen(where) + 1, lv = strlen(value) + 1;
+	const char **fl;
 	int n, r;
 	size_t i;
 
 	memset(f, 0, sizeof(*f));
-	if ((r = split_fields(value, &fl, &n)) < 0) {
+	if (!(f->store = malloc(ln + lw + lv))) {
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		return -EINVAL;
+	}
+	f->name = memcpy(f->store, name, ln);
+	f->where = memcpy(f->store + ln, where, lw);
+	if ((r = split_fields(memcpy(f->store + ln + lw, value, lv), &fl, &n)) < 0) {
 		snprintf(err, errlen, "%s", r == -E2BIG ? "too many fields" : strerror(-r));
+		wfilter_free(f);
 		return -EINVAL;
 	}
 	for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
@@ -266,42 +246,28 @@ wfilter_build(struct wfilter *f, const char *name, const char *where, const char
 		bool attr = in_list(fl[0], module_names);
 		snprintf(err, errlen, "%s filter class '%s'",
 			 attr ? "not a filter class:" : "unknown", fl[0]);
-		wstrv_free(fl);
-		return attr ? -EINVAL : 1;
-	}
-	if (n - 1 < classes[i].min_fields) {
+		r = attr ? -EINVAL : 1;
+	} else if (n - 1 < classes[i].min_fields) {
 		snprintf(err, errlen, "%s needs at least %d arguments, %d given", fl[0],
 			 classes[i].min_fields, n - 1);
-		wstrv_free(fl);
-		return -EINVAL;
-	}
-	f->cls = classes[i].cls;
-	f->name = strdup(name);
-	f->where = strdup(where);
-	r = construct(f, fl, n, err, errlen);
-	for (int k = 0; k < n; k++)
-		free(fl[k]); /* what construct() did not take */
-	free(fl);
-	if (r == 0 && (!f->name || !f->where))
-		r = -ENOMEM;
-	if (r < 0) {
-		if (r != -EINVAL)
+		r = -EINVAL;
+	} else {
+		f->cls = classes[i].cls;
+		if ((r = construct(f, fl, n, err, errlen)) < 0 && r != -EINVAL)
 			snprintf(err, errlen, "%s", strerror(-r));
-		wfilter_free(f);
-		return -EINVAL;
+		r = r < 0 ? -EINVAL : 0;
 	}
-	return 0;
+	free(fl);
+	if (r != 0)
+		wfilter_free(f);
+	return r;
 }
 
 void
 wfilter_free(struct wfilter *f)
 {
-	free(f->name);
-	free(f->where);
-	free(f->exec_path);
-	free(f->run_as);
-	free(f->file_path);
-	wstrv_free(f->args);
+	free(f->store);
+	free(f->args);
 	if (f->re)
 		for (int i = 0; i < f->nargs; i++)
 			wre_free(f->re[i]);
@@ -569,7 +535,7 @@ env_match(const struct wfilter *f, struct wargs *a)
 		pop_front(a);
 	if (a->n < f->nargs)
 		return false;
-	nu = env_names(a->v, a->n, &un);
+	nu = env_names((const char *const *)a->v, a->n, &un);
 	nf = env_names(f->args, f->nargs, &fn);
 	if (nu < 0 || nf < 0) {
 		wstrv_free(un);

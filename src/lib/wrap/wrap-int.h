@@ -138,13 +138,14 @@ enum wf_class {
 
 struct wfilter {
 	enum wf_class cls;
-	char *name;      /* filter name (the key, lower-cased) */
-	char *where;     /* file:line */
-	char *exec_path; /* as configured (EnvFilter: the command after the env names) */
-	char *run_as;
-	char *file_path; /* ReadFileFilter */
+	char *store;           /* one allocation holding the strings below */
+	const char *name;      /* filter name (the key, lower-cased) */
+	const char *where;     /* file:line */
+	const char *exec_path; /* as configured (EnvFilter: the command after the env names) */
+	const char *run_as;
+	const char *file_path; /* ReadFileFilter */
 	int nargs;
-	char **args;
+	const char **args;
 	struct wre **re; /* RegExpFilter, ChainingRegExpFilter: one per arg,
 			  * compiled when first needed (checked at load) */
 	char *real_exec; /* get_exec() result, cached */
