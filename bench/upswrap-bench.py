@@ -47,9 +47,9 @@ def tree(root):
                 "use_syslog=False\n" % fdir)
     bindir = os.path.join(root, "bin")
     os.makedirs(bindir)
-    upswrap = os.path.join(bindir, "upswrap")
-    shutil.copy2(os.path.join(BUILD, "src", "upswrap", "upswrap"), upswrap)
-    return conf, upswrap
+    for name in ("upswrap", "upswrap-nss"):  # the twin takes calls that need NSS
+        shutil.copy2(os.path.join(BUILD, "src", "upswrap", name), os.path.join(bindir, name))
+    return conf, os.path.join(bindir, "upswrap")
 
 
 # The cheapest possible wrapper: no configuration, no checks, just execv of

@@ -9,6 +9,7 @@
 #include "str.h"
 #include "wrap/wrap.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -92,7 +93,10 @@ help(FILE *f, const char *name)
 		"Every link of the chain (this program, CONFIG, the filter directories and\n"
 		"files, each executable and its directory) must be owned by root and not\n"
 		"writable by group or others.  No sandbox manifest: upswrap's job is to exec\n"
-		"the allowed command as its filter's user.\n",
+		"the allowed command as its filter's user.\n"
+		"A static upswrap hands a call that needs NSS (a run-as user other than\n"
+		"root) to upswrap-nss in its own directory, the same program linked\n"
+		"dynamically.\n",
 		name, name, name);
 }
 
@@ -106,22 +110,57 @@ usage(const char *name)
 	return WRAP_RC_NOCOMMAND;
 }
 
+extern char **environ;
+
+/* A decision that needs NSS (WRAP_RC_NEEDS_NSS: only in the static build,
+ * for a run-as user other than root or one /etc/passwd does not list) goes,
+ * unchanged, to upswrap-nss: this program linked dynamically, in the same
+ * directory as this one, checked as a link of the chain first.  Nothing
+ * has been logged yet: the twin logs the call.  Returns only on failure. */
+static int
+hand_over(struct out *o, struct wrap_ctx *ctx, char **all)
+{
+	static const char twin_name[] = "/upswrap-nss";
+	const char *self = wrap_program(ctx), *slash = self ? strrchr(self, '/') : NULL;
+	char twin[4096], err[WRAP_MSG_MAX];
+	size_t dl = slash ? (size_t)(slash - self) : 0;
+
+	if (!slash || dl + sizeof(twin_name) > sizeof(twin)) {
+		say(o, LOG_ERR, true, "uid=%lu refused: needs NSS, and no path to upswrap-nss",
+		    caller_uid());
+		return WRAP_RC_BADCONFIG;
+	}
+	memcpy(twin, self, dl);
+	memcpy(twin + dl, twin_name, sizeof(twin_name));
+	if (wrap_check_program(ctx, twin, err, sizeof(err)) < 0) {
+		say(o, LOG_ERR, true, "uid=%lu refused (bad configuration): %s", caller_uid(), err);
+		return WRAP_RC_BADCONFIG;
+	}
+	all[0] = twin;
+	execve(twin, all, environ);
+	say(o, LOG_ERR, true, "uid=%lu refused: %s: %s", caller_uid(), twin, strerror(errno));
+	return WRAP_RC_BADCONFIG;
+}
+
 /* -t: load, report problems, decide without running. */
 static int
-check(struct out *o, struct wrap_ctx *ctx, int argc, char **argv)
+check(struct out *o, struct wrap_ctx *ctx, int argc, char **argv, char **all)
 {
 	struct wrap_decision d;
 	char cmd[WRAP_MSG_MAX / 2];
 	size_t np = wrap_problem_count(ctx);
-	int rc;
+	int rc = 0;
 
+	if (argc > 0 && (rc = wrap_decide(ctx, argc, argv, &d)) == WRAP_RC_NEEDS_NSS) {
+		wrap_decision_free(&d);
+		return hand_over(o, ctx, all);
+	}
 	for (size_t i = 0; i < np; i++)
 		printf("warning: %s\n", wrap_problem(ctx, i));
 	printf("%zu filters loaded, %zu filter files refused\n", wrap_filter_count(ctx),
 	       wrap_refused_files(ctx));
 	if (argc == 0)
 		return wrap_refused_files(ctx) ? WRAP_RC_BADCONFIG : 0;
-	rc = wrap_decide(ctx, argc, argv, &d);
 	if (rc != 0) {
 		printf("denied (%d): %s\n", rc, d.msg);
 	} else {
@@ -135,7 +174,6 @@ check(struct out *o, struct wrap_ctx *ctx, int argc, char **argv)
 			printf("  environment: %s\n", *e);
 	}
 	wrap_decision_free(&d);
-	(void)o;
 	return rc;
 }
 
@@ -155,17 +193,20 @@ setup_log(struct out *o, const struct wrap_settings *s)
 }
 
 static int
-run(struct out *o, struct wrap_ctx *ctx, int argc, char **argv)
+run(struct out *o, struct wrap_ctx *ctx, int argc, char **argv, char **all)
 {
 	char cmd[WRAP_MSG_MAX / 2], err[WRAP_MSG_MAX], line[WRAP_MSG_MAX * 2], uid[21];
 	struct wrap_decision d;
 	int rc;
 
+	if ((rc = wrap_decide(ctx, argc, argv, &d)) == WRAP_RC_NEEDS_NSS) {
+		wrap_decision_free(&d);
+		return hand_over(o, ctx, all);
+	}
 	wrap_format_argv(cmd, sizeof(cmd), argc, argv);
 	for (size_t i = 0; i < wrap_problem_count(ctx); i++)
 		if (LOG_WARNING <= wrap_settings(ctx)->syslog_level || !o->syslog)
 			say(o, LOG_WARNING, false, "warning: %s", wrap_problem(ctx, i));
-	rc = wrap_decide(ctx, argc, argv, &d);
 	if (rc != 0) {
 		say(o, LOG_ERR, true, "uid=%lu denied: %s", caller_uid(), d.msg);
 		wrap_decision_free(&d);
@@ -191,7 +232,7 @@ main(int argc, char **argv)
 	struct out o = {.name = "upswrap", .syslog = false};
 	struct wrap_opts opts;
 	struct wrap_ctx *ctx;
-	char err[WRAP_MSG_MAX];
+	char err[WRAP_MSG_MAX], **all = argv;
 	int rc;
 
 	standard_fds();
@@ -214,12 +255,12 @@ main(int argc, char **argv)
 		return WRAP_RC_BADCONFIG;
 	}
 	if (test) {
-		rc = check(&o, ctx, argc - 2, argv + 2);
+		rc = check(&o, ctx, argc - 2, argv + 2, all);
 		wrap_free(ctx);
 		return rc;
 	}
 	setup_log(&o, wrap_settings(ctx));
-	rc = run(&o, ctx, argc - 2, argv + 2);
+	rc = run(&o, ctx, argc - 2, argv + 2, all);
 	wrap_free(ctx);
 	return rc;
 }

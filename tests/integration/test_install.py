@@ -25,7 +25,8 @@ def test_layout_and_no_overwrite(tmp_path):
     install(dest)
     pre, confdir = prefix()
     root = str(dest) + pre
-    for rel in ("sbin/upsd", "sbin/upsaudit", "sbin/upspasswd", "bin/upsc", "bin/upscmd",
+    for rel in ("sbin/upsd", "sbin/upsaudit", "sbin/upspasswd", "sbin/upswrap",
+                "sbin/upswrap-nss", "bin/upsc", "bin/upscmd",
                 "bin/upsrw", "bin/upslog",
                 "lib/systemd/system/upsguard-server.service",
                 "lib/systemd/system/upsguard-driver@.service",

@@ -162,6 +162,44 @@ def test_filters_path_around_checked_directories(workdir, run_user, via):
         assert ran(p)
 
 
+def is_static(path):
+    """True for an ELF file without a program interpreter (PT_INTERP)."""
+    out = subprocess.run(["readelf", "-lW", path], capture_output=True, text=True).stdout
+    return "INTERP" not in out
+
+
+@pytest.mark.parametrize("twin", ["good", "missing", "group-writable", "user-owned"])
+def test_calls_that_need_nss_go_to_the_twin(workdir, run_user, twin):
+    """The static upswrap has no NSS: a filter running a command as a user
+    other than root goes, unchanged, to upswrap-nss beside it, which must be
+    a sound link of the chain itself.  A root call never needs the twin.
+    (A sanitizer build links upswrap dynamically and never hands over.)"""
+    require_root()
+    name, uid, gid = run_user
+    upswrap, conf, p = tree(workdir)
+    write(os.path.join(p["fdir"], "m.filters"),
+          "[Filters]\nmarker: CommandFilter, marker, root\n"
+          "id: CommandFilter, /usr/bin/id, %s\n" % name)
+    nss = os.path.join(p["bindir"], "upswrap-nss")
+    if twin == "missing":
+        os.unlink(nss)
+    elif twin == "group-writable":
+        os.chmod(nss, 0o775)
+    elif twin == "user-owned":
+        os.chown(nss, uid, gid)
+    rc, out, err = run([upswrap, conf, "id", "-u"])
+    if twin == "good" or not is_static(upswrap):
+        assert rc == 0, err
+        assert out.decode().strip() == str(uid)
+        assert err.count(b"allowed") == 1, err  # logged once, by whichever ran it
+    else:
+        assert rc == 97, err
+        assert nss.encode() in err, err
+        assert not out
+    rc, _, err = run([upswrap, conf, "marker"])
+    assert rc == 0 and ran(p), err
+
+
 def test_sticky_parent_is_traversed_but_not_for_filters_or_exec_dirs(workdir):
     """A sticky world-writable directory (like /tmp) may be crossed, since
     no one else can rename its root-owned entries; a filters directory or

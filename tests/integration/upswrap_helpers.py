@@ -28,13 +28,16 @@ def require_root():
 
 
 def install_upswrap(root):
-    """Copy the built upswrap into ROOT/bin (root-owned, 0755)."""
+    """Copy the built upswrap and its twin upswrap-nss (which the static
+    build hands calls that need NSS to) into ROOT/bin (root-owned, 0755).
+    Returns upswrap's path."""
     bindir = os.path.join(root, "bin")
     os.makedirs(bindir, mode=0o755, exist_ok=True)
-    dst = os.path.join(bindir, "upswrap")
-    if not os.path.exists(dst):
-        shutil.copy2(our_bin("upswrap"), dst)
-        os.chmod(dst, 0o755)
+    for name in ("upswrap-nss", "upswrap"):
+        dst = os.path.join(bindir, name)
+        if not os.path.exists(dst):
+            shutil.copy2(our_bin(name), dst)
+            os.chmod(dst, 0o755)
     return dst
 
 

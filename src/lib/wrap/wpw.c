@@ -9,13 +9,13 @@
  * file and consults nothing else, so reading the file gives the same
  * entry.  Anything this reader is not sure of (another first source, an
  * action after "files", a name not in the file, a matching line it cannot
- * parse exactly like glibc) is left to getpwnam, which stays the reference.
+ * parse exactly like glibc) is left to getpwnam (wnss.c), which stays the
+ * reference.
  */
 #include "wrap-int.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,21 +175,6 @@ from_file(const char *text, size_t len, const char *name, struct wpw *out)
 	return 0;
 }
 
-static int
-from_nss(const char *name, struct wpw *out)
-{
-	struct passwd *pw;
-
-	errno = 0;
-	if (!(pw = getpwnam(name)))
-		return errno && errno != ENOENT && errno != ESRCH ? -errno : -ENOENT;
-	if (!(out->home = strdup(pw->pw_dir)))
-		return -ENOMEM;
-	out->uid = pw->pw_uid;
-	out->gid = pw->pw_gid;
-	return 0;
-}
-
 int
 wpw_lookup_at(const char *nsswitch, const char *passwd, const char *name, struct wpw *out)
 {
@@ -203,7 +188,7 @@ wpw_lookup_at(const char *nsswitch, const char *passwd, const char *name, struct
 		free(conf);
 		free(text);
 	}
-	return found ? 0 : from_nss(name, out);
+	return found ? 0 : wnss_user(name, out);
 }
 
 int

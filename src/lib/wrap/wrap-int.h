@@ -109,6 +109,16 @@ int wpw_lookup(const char *name, struct wpw *out);
  * /etc/passwd (unit tests). */
 int wpw_lookup_at(const char *nsswitch, const char *passwd, const char *name, struct wpw *out);
 
+/* ---- wnss: the lookups that need NSS (a build without NSS defines them
+ * itself, returning -ENOTSUP) ---- */
+
+/* getpwnam(name) into out: 0, -ENOENT, or another negative errno. */
+int wnss_user(const char *name, struct wpw *out);
+/* initgroups(name, gid): 0 or a negative errno. */
+int wnss_initgroups(const char *name, gid_t gid);
+/* false in a build without NSS (wnss-none.c) */
+bool wnss_available(void);
+
 /* ---- wpy: Python os.path helpers with the same results ---- */
 
 /* os.path.realpath (non-strict, Python 3.11) with '' when the working

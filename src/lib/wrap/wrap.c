@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -37,6 +36,7 @@ struct wrap_ctx {
 	size_t np;
 	char *dropped; /* first filter file refused as file:line: reason */
 	size_t ndropped;
+	char *self;               /* the running program, as checked (check_self) */
 	struct wtrust_dirs *dirs; /* directories already checked: while loading, and
 				   * until the decision for a one-shot process */
 };
@@ -601,12 +601,12 @@ load_dir(struct wrap_ctx *ctx, const char *dir, size_t *nfiles, char *err, size_
  * non-root user could have replaced it since the exec, the walk meets a
  * link they can write and fails. */
 static int
-check_self(const struct wrap_opts *opts, struct wtrust_dirs *dirs, char *err, size_t errlen)
+check_self(struct wrap_ctx *ctx, char *err, size_t errlen)
 {
 	const char *fn = (const char *)getauxval(AT_EXECFN);
-	char self[WRAP_MAX_PATH];
+	char self[WRAP_MAX_PATH], real[WRAP_MAX_PATH];
 	ssize_t n;
-	int fd;
+	int fd, r;
 
 	if (!fn || fn[0] != '/' || strncmp(fn, "/proc/", 6) == 0 || strncmp(fn, "/dev/fd/", 8) == 0) {
 		if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) < 0)
@@ -614,7 +614,10 @@ check_self(const struct wrap_opts *opts, struct wtrust_dirs *dirs, char *err, si
 		self[n] = '\0';
 		fn = self;
 	}
-	return wtrust_open(fn, WTRUST_EXEC, opts->trusted_uid, dirs, NULL, &fd, err, errlen);
+	r = wtrust_open(fn, WTRUST_EXEC, ctx->opts.trusted_uid, ctx->dirs, real, &fd, err, errlen);
+	if (r == 0 && !(ctx->self = strdup(real)))
+		r = -ENOMEM;
+	return r;
 }
 
 static struct wrap_ctx *
@@ -693,7 +696,7 @@ wrap_load(const char *conf_path, const struct wrap_opts *opts, struct wrap_ctx *
 		wrap_free(ctx);
 		return -ENOMEM;
 	}
-	r = opts->check_chain && opts->check_self ? check_self(opts, ctx->dirs, err, errlen) : 0;
+	r = opts->check_chain && opts->check_self ? check_self(ctx, err, errlen) : 0;
 	if (r == 0 && (r = read_conf(ctx, conf_path, &buf, &len, err, errlen)) == 0)
 		r = load_conf_text(ctx, conf_path, buf, len, &fpath, &nfpath, err, errlen);
 	free(buf);
@@ -746,6 +749,7 @@ wrap_free(struct wrap_ctx *ctx)
 	for (size_t i = 0; i < ctx->nf; i++)
 		wfilter_free(&ctx->f[i]);
 	wtrust_dirs_free(ctx->dirs);
+	free(ctx->self);
 	free(ctx->f);
 	wstrv_free(ctx->exec_dirs);
 	for (size_t i = 0; i < ctx->np; i++)
@@ -753,6 +757,21 @@ wrap_free(struct wrap_ctx *ctx)
 	free(ctx->problems);
 	free(ctx->dropped);
 	free(ctx);
+}
+
+const char *
+wrap_program(const struct wrap_ctx *ctx)
+{
+	return ctx->self;
+}
+
+int
+wrap_check_program(struct wrap_ctx *ctx, const char *path, char *err, size_t errlen)
+{
+	int fd;
+
+	return wtrust_open(path, WTRUST_EXEC, ctx->opts.trusted_uid, ctx->dirs, NULL, &fd, err,
+			   errlen);
 }
 
 const struct wrap_settings *
@@ -860,12 +879,16 @@ finish_allowed(struct wrap_ctx *ctx, struct wfilter *f, struct wargs *a, struct 
 			return deny(d, WRAP_RC_BADCONFIG, "Untrusted executable: %s (filter match = %s)",
 				    err, f->name);
 	}
-	if (wpw_lookup(f->run_as, &pw) < 0)
+	if ((r = wpw_lookup(f->run_as, &pw)) == -ENOTSUP)
+		return deny(d, WRAP_RC_NEEDS_NSS, "run-as user '%s' needs NSS", f->run_as);
+	if (r < 0)
 		return deny(d, WRAP_RC_BADCONFIG, "Unknown run-as user '%s' (filter match = %s at %s)",
 			    f->run_as, f->name, f->where);
 	d->uid = pw.uid;
 	d->gid = pw.gid;
 	d->home = pw.home;
+	if (d->uid != 0 && !wnss_available()) /* wrap_exec would need initgroups */
+		return deny(d, WRAP_RC_NEEDS_NSS, "run-as user '%s' needs NSS", f->run_as);
 	d->rc = 0;
 	str_join(d->msg, sizeof(d->msg),
 		 (const char *const[]){"filter ", f->name, " at ", f->where, ", as ", f->run_as}, 6);
@@ -1017,11 +1040,15 @@ reset_signals(void)
 static int
 drop_to(const struct wrap_decision *d, char *err, size_t errlen)
 {
+	int r;
+
 	if (d->uid == 0 && geteuid() == 0)
 		return 0; /* run as root: as oslo, keep root's groups */
-	if (initgroups(d->run_as, d->gid) < 0 || setgid(d->gid) < 0 || setuid(d->uid) < 0)
-		return msg(err, errlen, -errno, "cannot switch to user %s: %s", d->run_as,
-			   strerror(errno));
+	r = wnss_initgroups(d->run_as, d->gid);
+	if (r == 0 && (setgid(d->gid) < 0 || setuid(d->uid) < 0))
+		r = -errno;
+	if (r < 0)
+		return msg(err, errlen, r, "cannot switch to user %s: %s", d->run_as, strerror(-r));
 	if (getuid() != d->uid || geteuid() != d->uid || getgid() != d->gid ||
 	    (d->uid != 0 && setuid(0) == 0))
 		return msg(err, errlen, -EPERM, "user switch to %s did not stick", d->run_as);

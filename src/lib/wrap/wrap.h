@@ -33,6 +33,10 @@
 #define WRAP_RC_NOCOMMAND 98    /* no config or no command given */
 #define WRAP_RC_BADCONFIG 97    /* config unreadable/invalid, or a chain link untrusted */
 #define WRAP_RC_NOEXEC 96       /* a filter matched but its executable is missing */
+/* Not an exit code: the decision needs NSS, which this build of the
+ * program lacks (upswrap's static build then hands the call to
+ * upswrap-nss). */
+#define WRAP_RC_NEEDS_NSS 95
 
 /* Bounds on untrusted or semi-trusted input. */
 #define WRAP_MAX_ARGS 1024          /* words of a command line */
@@ -83,6 +87,15 @@ int wrap_load_mem(const char *conf_text, size_t nfiles, const char *const *names
 void wrap_free(struct wrap_ctx *ctx);
 
 const struct wrap_settings *wrap_settings(const struct wrap_ctx *ctx);
+
+/* The running program's resolved path as wrap_load() checked it (NULL
+ * when opts.check_self was off). */
+const char *wrap_program(const struct wrap_ctx *ctx);
+
+/* Check path as a link of the chain (an executable: trusted owner, not
+ * writable by others, nor its directory).  0, or a negative errno and a
+ * message naming the file. */
+int wrap_check_program(struct wrap_ctx *ctx, const char *path, char *err, size_t errlen);
 
 /* Number of filters loaded, and the problems met while loading (filter
  * files skipped as `file:line: message`, unknown filter classes, ignored
