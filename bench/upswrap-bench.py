@@ -38,6 +38,8 @@ def tree(root):
         lines.append("cmd%d: CommandFilter, /usr/bin/tool%d, root" % (i, i))
         lines.append("re%d: RegExpFilter, /usr/bin/tool%d, root, tool%d, -[a-z]+, [0-9]{1}"
                      % (i, i, i))
+    # a run-as user other than root: the static upswrap hands these to upswrap-nss
+    lines.append("true_nobody: RegExpFilter, /bin/true, nobody, true, --nobody")
     lines.append("true: CommandFilter, /bin/true, root")
     with open(os.path.join(fdir, "bench.filters"), "w") as f:
         f.write("\n".join(lines) + "\n")
@@ -70,12 +72,15 @@ int main(int argc, char **argv)
 """
 
 
-def floor_wrapper(root):
+def floor_wrapper(root, static):
+    """The exec-only wrapper, linked like upswrap (static) or like a usual
+    program (dynamic)."""
     src = os.path.join(root, "floor.c")
-    out = os.path.join(root, "bin", "exec-only")
+    out = os.path.join(root, "bin", "exec-only-static" if static else "exec-only")
     with open(src, "w") as f:
         f.write(FLOOR_C)
-    subprocess.run(["cc", "-O2", "-o", out, src], check=True)
+    subprocess.run(["cc", "-O2"] + (["-static-pie"] if static else []) + ["-o", out, src],
+                   check=True)
     return out
 
 
@@ -100,9 +105,9 @@ def measure(label, runs):
             walls[k].append(w)
             cpus[k].append(c)
     print("\n%s (%d calls each, alternating)" % (label, CALLS))
-    print("  %-28s %10s %10s %10s" % ("", "median ms", "mean ms", "cpu ms"))
+    print("  %-32s %10s %10s %10s" % ("", "median ms", "mean ms", "cpu ms"))
     for k in runs:
-        print("  %-28s %10.2f %10.2f %10.2f" % (k, 1000 * statistics.median(walls[k]),
+        print("  %-32s %10.2f %10.2f %10.2f" % (k, 1000 * statistics.median(walls[k]),
                                                1000 * statistics.mean(walls[k]),
                                                1000 * statistics.mean(cpus[k])))
     return {k: statistics.median(v) for k, v in walls.items()}, \
@@ -116,13 +121,17 @@ def main():
     os.chmod(root, 0o755)
     try:
         conf, upswrap = tree(root)
-        floor = floor_wrapper(root)
+        floor, floor_dyn = floor_wrapper(root, True), floor_wrapper(root, False)
         print("load average: %.2f %.2f %.2f" % os.getloadavg())
         med, cpu = measure("allowed: wrapper CONF true", {
             "/bin/true (no wrapper)": ["/bin/true"],
             "exec-only wrapper (floor)": [floor, conf, "true"],
+            "exec-only wrapper, dynamic": [floor_dyn, conf, "true"],
             "upswrap": [upswrap, conf, "true"],
             "oslo-rootwrap": [OSLO, conf, "true"]})
+        med3, cpu3 = measure("allowed, run as nobody: wrapper CONF true --nobody", {
+            "upswrap (hands to upswrap-nss)": [upswrap, conf, "true", "--nobody"],
+            "oslo-rootwrap": [OSLO, conf, "true", "--nobody"]})
         med2, cpu2 = measure("refused: wrapper CONF rm -rf /x", {
             "upswrap": [upswrap, conf, "rm", "-rf", "/x"],
             "oslo-rootwrap": [OSLO, conf, "rm", "-rf", "/x"]})
@@ -131,6 +140,9 @@ def main():
                             cpu["oslo-rootwrap"] / max(cpu["upswrap"], 1e-6),
                             med2["oslo-rootwrap"] / med2["upswrap"],
                             cpu2["oslo-rootwrap"] / max(cpu2["upswrap"], 1e-6)))
+        print("run as nobody (through upswrap-nss): %.1fx wall, %.1fx cpu" % (
+            med3["oslo-rootwrap"] / med3["upswrap (hands to upswrap-nss)"],
+            cpu3["oslo-rootwrap"] / max(cpu3["upswrap (hands to upswrap-nss)"], 1e-6)))
         print("highest ratio any exec-based wrapper reaches here (oslo/exec-only): "
               "%.1fx wall, %.1fx cpu" % (
                   med["oslo-rootwrap"] / med["exec-only wrapper (floor)"],

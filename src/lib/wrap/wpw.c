@@ -39,8 +39,7 @@ slurp(const char *path, size_t *len)
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > WPW_MAX_FILE ||
 	    !(buf = malloc((size_t)st.st_size + 1)))
 		goto fail;
-	while (got < (size_t)st.st_size &&
-	       (n = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
+	while (got < (size_t)st.st_size && (n = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
 		got += (size_t)n;
 	if (got != (size_t)st.st_size)
 		goto fail; /* changed while read: let NSS read it */
@@ -167,8 +166,8 @@ from_file(const char *text, size_t len, const char *name, struct wpw *out)
 			return 0; /* a NUL byte: glibc's line reading differs */
 		while (q < eol && (blank(*q) || *q == '\r' || *q == '\v' || *q == '\f'))
 			q++;
-		if (q < eol && *q != '#' && (size_t)(eol - q) > nl &&
-		    strncmp(q, name, nl) == 0 && q[nl] == ':')
+		if (q < eol && *q != '#' && (size_t)(eol - q) > nl && strncmp(q, name, nl) == 0 &&
+		    q[nl] == ':')
 			return parse_entry(q, (size_t)(eol - q), name, out);
 		p = eol + 1;
 	}
