@@ -502,24 +502,33 @@ put(const char *path, const char *text)
 	fclose(f);
 }
 
-/* With made-up files claiming root is uid 4242: 4242 means wpw read the
- * file, 0 means it asked NSS (the real root). */
-static uid_t
-root_uid_with(const char *nsswitch, const char *passwd)
+/* wpw_lookup_at(name) with nsswitch.conf and passwd of the given texts. */
+static int
+lookup_in(const char *nsswitch, const char *passwd, const char *name, struct wpw *w)
 {
 	char ns[] = "/tmp/upsguard-wpw-ns-XXXXXX", pf[] = "/tmp/upsguard-wpw-pw-XXXXXX";
-	struct wpw w;
-	int a = mkstemp(ns), b = mkstemp(pf);
+	int a = mkstemp(ns), b = mkstemp(pf), r;
 
 	assert_true(a >= 0 && b >= 0);
 	close(a);
 	close(b);
 	put(ns, nsswitch);
 	put(pf, passwd);
-	assert_int_equal(wpw_lookup_at(ns, pf, "root", &w), 0);
-	free(w.home);
+	r = wpw_lookup_at(ns, pf, name, w);
 	unlink(ns);
 	unlink(pf);
+	return r;
+}
+
+/* With made-up files claiming root is uid 4242: 4242 means wpw read the
+ * file, 0 means it asked NSS (the real root). */
+static uid_t
+root_uid_with(const char *nsswitch, const char *passwd)
+{
+	struct wpw w;
+
+	assert_int_equal(lookup_in(nsswitch, passwd, "root", &w), 0);
+	free(w.home);
 	return w.uid;
 }
 
@@ -562,24 +571,18 @@ test_user_file_or_nss(void **state)
 static void
 test_user_fields_from_file(void **state)
 {
-	char ns[] = "/tmp/upsguard-wpw-ns-XXXXXX", pf[] = "/tmp/upsguard-wpw-pw-XXXXXX";
+	static const char *ns = "passwd: files\n",
+			  *pf = "daemon:x:1:1::/usr/sbin:/usr/sbin/nologin\n"
+				"ups-test:x:123:456:UPS:/var/lib/nut:/bin/false";
 	struct wpw w;
-	int a = mkstemp(ns), b = mkstemp(pf);
 
-	assert_true(a >= 0 && b >= 0);
-	close(a);
-	close(b);
-	put(ns, "passwd: files\n");
-	put(pf, "daemon:x:1:1::/usr/sbin:/usr/sbin/nologin\nups-test:x:123:456:UPS:/var/lib/nut:/bin/false");
-	assert_int_equal(wpw_lookup_at(ns, pf, "ups-test", &w), 0);
+	assert_int_equal(lookup_in(ns, pf, "ups-test", &w), 0);
 	assert_int_equal(w.uid, 123);
 	assert_int_equal(w.gid, 456);
 	assert_string_equal(w.home, "/var/lib/nut");
 	free(w.home);
 	/* not in the file and unknown to NSS */
-	assert_int_equal(wpw_lookup_at(ns, pf, "no-such-user-upsguard-test", &w), -ENOENT);
-	unlink(ns);
-	unlink(pf);
+	assert_int_equal(lookup_in(ns, pf, "no-such-user-upsguard-test", &w), -ENOENT);
 }
 
 int
