@@ -515,6 +515,17 @@ conf_user(const struct drv *d)
 	return d->conf ? d->conf->user : NULL;
 }
 
+/* Where to chroot before dropping root: -r, else the global 'chroot =' of
+ * ups.conf, as NUT's drivers do.  What the driver opens afterwards (ups.conf
+ * on a reload, a dummy-ups file) is looked up inside it. */
+static const char *
+chroot_dir(const struct drv *d)
+{
+	if (d->opt_chroot)
+		return d->opt_chroot;
+	return d->conf ? d->conf->chroot : NULL;
+}
+
 static const char *
 conf_group(const struct drv *d)
 {
@@ -579,6 +590,7 @@ base_manifest(struct drv *d, struct sandbox_manifest *m, const struct drop *dr)
 	(void)sandbox_manifest_add_unix_listen(m, d->sockpath);
 	m->syscalls =
 	    SANDBOX_SYS_EVENT | SANDBOX_SYS_UNIX_SERVER | SANDBOX_SYS_FILE_WRITE | d->ops->syscalls;
+	m->chroot_dir = chroot_dir(d);
 	if (dr) {
 		m->keep_root = dr->keep_root;
 		m->run_as = dr->keep_root || geteuid() != 0 ? NULL : &dr->user;
@@ -613,6 +625,8 @@ drop_privileges(struct drv *d, const struct drop *dr)
 	}
 	base_manifest(d, &m, dr);
 	m.seccomp_log = d->debug > 2;
+	if (m.chroot_dir && geteuid() != 0)
+		log_warn("chroot %s not done: not started as root", m.chroot_dir);
 	r = sandbox_apply(&m, &rep);
 	if (sandbox_report_format(&rep, text, sizeof(text)) > 0)
 		log_debug(1, "sandbox: %s", text);
@@ -693,6 +707,8 @@ usage(struct drv *d, FILE *f)
 	        "  -D              more debug output (repeat), implies -F\n"
 	        "  -u <user>       run as this user (default: 'user =' in ups.conf, else %s)\n"
 	        "  -g <group>      group of the socket (default: 'group =' in ups.conf)\n"
+	        "  -r <dir>        chroot to dir before dropping root (default: 'chroot =' in\n"
+	        "                  ups.conf); files opened later are looked up inside it\n"
 	        "  -t              check the configuration and exit (0 ok, 1 broken)\n"
 	        "  -T              print the effective configuration of the section\n"
 	        "  -V              print the version\n"
@@ -801,6 +817,9 @@ parse_args(struct drv *d, int argc, char **argv, enum mode *mode, bool *standalo
 			break;
 		case 'g':
 			d->opt_group = optarg;
+			break;
+		case 'r':
+			d->opt_chroot = optarg;
 			break;
 		case 't':
 			*mode = M_CHECK;

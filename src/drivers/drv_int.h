@@ -51,6 +51,7 @@ struct drv {
 	bool foreground;
 	bool killpower;
 	const char *opt_user, *opt_group;
+	const char *opt_chroot; /* -r */
 
 	/* run time */
 	struct event *poll_ev;

@@ -4,6 +4,7 @@ run-as user does not exist, and our upsd serving it across both sandboxes."""
 import os
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -129,6 +130,61 @@ def test_upsd_serves_sandboxed_driver(opendir, procs, run_user):
     assert any(l.startswith("VAR ups1 ups.status") for l in nut_list(port, "ups1"))
     assert_confined(drv.pid, "dummy-ups")
     assert_confined(upsd.pid, "upsd")
+
+
+@pytest.mark.parametrize("how", ["ups.conf", "-r"])
+def test_dummy_ups_chroot(opendir, procs, run_user, how):
+    """ups.conf's global 'chroot =' (or -r) is applied before the user drop,
+    as NUT's drivers do: the file is opened before it (as a device would
+    be) and its socket bound, and what the driver reads later is looked up
+    inside the jail: here a file at the same path that says OB LB."""
+    require_root()
+    d = DriverSetup(opendir, run_user)
+    jail = os.path.join(opendir, "jail")
+    inner = jail + d.etc
+    os.makedirs(inner)
+    for p in (jail, inner):
+        os.chmod(p, 0o755)
+    with open(os.path.join(inner, "ups1.dev"), "w") as f:
+        f.write("ups.status: OB LB\n")
+    conf = os.path.join(d.etc, "ups.conf")
+    args = ()
+    if how == "-r":
+        args = ("-r", jail)
+    else:
+        with open(conf) as f:
+            text = f.read()
+        with open(conf, "w") as f:
+            f.write("chroot = %s\n%s" % (jail, text))
+    drv = d.start(procs, args=args)
+    assert os.readlink("/proc/%d/root" % drv.pid) == jail
+    assert_confined(drv.pid, "dummy-ups")
+    port = free_port()
+    with open(os.path.join(d.etc, "upsd.conf"), "w") as f:
+        f.write("LISTEN 127.0.0.1 %d\n" % port)
+    users = os.path.join(d.etc, "upsd.users")
+    open(users, "w").close()
+    os.chmod(users, 0o600)
+    procs.start([our_bin("upsd"), "-F"], env=d.env, cwd=d.base, name="upsd")
+    wait_for_port(port)
+    wait_for_ups(port, "ups1")
+    deadline = time.monotonic() + 15
+    while True:
+        status = [l for l in nut_list(port, "ups1") if l.startswith("VAR ups1 ups.status")]
+        if status == ['VAR ups1 ups.status "OB LB"']:
+            break
+        assert time.monotonic() < deadline, "the file inside the jail was not read: %s" % status
+        time.sleep(0.3)
+
+
+def test_dummy_ups_chroot_to_missing_directory_fails_loudly(opendir, run_user):
+    require_root()
+    d = DriverSetup(opendir, run_user)
+    missing = os.path.join(opendir, "no-such-jail")
+    r = d.run(["-a", "ups1", "-F", "-r", missing])
+    assert r.returncode != 0
+    err = r.stdout + r.stderr
+    assert "chroot" in err, err
 
 
 def test_dummy_ups_help_shows_manifest():
