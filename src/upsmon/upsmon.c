@@ -545,10 +545,24 @@ build_net(struct upsmon *u, struct net_ctx *ctx)
 	return 0;
 }
 
-static bool
-tls_files_needed(const struct upsmon_conf *c)
+/* Read CERTPATH, CERTFILE (or the system CA store) once, before the
+ * chroot: every target shares one TLS context, and no connect reads a
+ * file.  A CA or certificate the admin named must load: fail loudly. */
+static void
+prepare_tls(struct upsmon *u, struct net_ctx *ctx)
 {
-	return c->certpath || c->certfile;
+	char err[UCL_ERRMSG_MAX];
+
+	if (ctx->n == 0)
+		return;
+	if (ucl_tls_prepare(&ctx->t[0].opts, err) < 0) {
+		if (u->conf->certpath || u->conf->certfile)
+			log_fatal("[net] CERTPATH/CERTFILE: %s", err);
+		log_warn("[net] %s: certificates cannot be verified", err);
+		return;
+	}
+	for (size_t i = 1; i < ctx->n; i++)
+		ctx->t[i].opts.tls_ctx = ctx->t[0].opts.tls_ctx;
 }
 
 static void
@@ -587,16 +601,8 @@ run_net(struct upsmon *u, int priv_fd, int notify_fd)
 	for (size_t i = 0; i < ctx.n; i++)
 		(void)sandbox_manifest_add_connect(&m, ctx.t[i].addr, ctx.t[i].port);
 	m.syscalls = SANDBOX_SYS_NET_CLIENT | SANDBOX_SYS_EVENT;
-	if (tls_files_needed(u->conf)) {
-		/* The client library reads CA/cert files at each connect (see docs). */
-		log_warn("[net] not chrooted: CERTPATH/CERTFILE are read at each connect");
-		if (u->conf->certpath)
-			(void)sandbox_manifest_add_read(&m, u->conf->certpath);
-		if (u->conf->certfile)
-			(void)sandbox_manifest_add_read(&m, u->conf->certfile);
-	} else {
-		m.chroot_dir = u->emptydir;
-	}
+	prepare_tls(u, &ctx);
+	m.chroot_dir = u->emptydir;
 	apply_sandbox(u, &m, "net");
 	exit(net_run(&ctx));
 }

@@ -83,26 +83,56 @@ def test_net_hook_denials(procs, workdir, menv, run_user):
         hook.close()
 
 
-def test_net_hook_denials_unchrooted(procs, workdir, menv, run_user):
-    """With TLS files configured [net] is not chrooted (the client library reads
-    them at each connect): Landlock alone then denies /etc/passwd with EACCES."""
+@pytest.mark.parametrize("kind", ["file", "hashed-dir"])
+def test_net_chrooted_with_certpath(procs, workdir, menv, run_user, kind):
+    """With CERTPATH (a CA file, or a hashed CA directory) [net] reads the CA
+    before its chroot and is chrooted like without it: /etc/passwd cannot
+    be opened, and the CA is not reachable either."""
     require_root()
-    assert landlock_abi() >= 4
-    ca = os.path.join(menv.confdir, "ca.pem")
-    with open(ca, "w") as f:
-        f.write("")
+    from test_clients_tls import make_pki
+    pki = os.path.join(str(workdir), "pki")
+    os.makedirs(pki)
+    make_pki(pki, ["127.0.0.1"])
+    ca = os.path.join(pki, "ca.pem")
+    if kind == "hashed-dir":
+        cadir = os.path.join(menv.confdir, "cas")
+        os.makedirs(cadir)
+        h = subprocess.run(["openssl", "x509", "-hash", "-noout", "-in", ca],
+                           capture_output=True, text=True, check=True).stdout.strip()
+        os.symlink(ca, os.path.join(cadir, h + ".0"))
+        ca = cadir
     hook = HookServer(menv.base)
     try:
         peer, p, parts = start(procs, workdir, menv, env=hook.env,
                                extra="CERTPATH %s\nFORCESSL 0" % ca)
+        empty = os.path.join(menv.statedir, "upsmon-empty")
+        assert os.readlink("/proc/%d/root" % parts["net"]) == empty
         conn = hook.wait("net", pid=parts["net"])
-        assert conn.ask("open /etc/passwd") == "ERR EACCES"
+        assert conn.ask("open /etc/passwd") in ("ERR EACCES", "ERR ENOENT")
+        assert conn.ask("open %s" % ca) in ("ERR EACCES", "ERR ENOENT")
         with socket.socket() as other:
             other.bind(("127.0.0.1", 0))
             other.listen(1)
             assert conn.ask("connect 127.0.0.1 %d" % other.getsockname()[1]) == "ERR EACCES"
     finally:
         hook.close()
+
+
+def test_certpath_that_does_not_load_stops_upsmon(procs, workdir, menv):
+    """A CERTPATH that is not a certificate fails at start, with the reason,
+    instead of at every connection."""
+    ca = os.path.join(menv.confdir, "ca.pem")
+    with open(ca, "w") as f:
+        f.write("not a certificate\n")
+    dev = os.path.join(str(workdir), "ups1.dev")
+    write_dev(dev, "OL")
+    peer = NutPeer(procs, workdir, {"ups1": dev}).start()
+    menv.write_conf(["ups1@127.0.0.1:%d 1 monprimary pmpass primary" % peer.port],
+                    extra="CERTPATH %s\nFORCESSL 0" % ca)
+    p = menv.start(procs)
+    wait_for(lambda: not p.alive(), 15, what="upsmon to stop")
+    assert p.p.returncode != 0
+    assert "CERTPATH/CERTFILE" in p.output() and "CA" in p.output(), p.output()
 
 
 def test_priv_death_gives_noparent(procs, workdir, menv):

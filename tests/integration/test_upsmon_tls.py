@@ -4,6 +4,7 @@ session; a server certificate from another CA is refused, loudly, and
 upsmon never sends its password in clear."""
 import os
 import shutil
+import subprocess
 
 import pytest
 
@@ -30,18 +31,34 @@ def tls_setup(procs, run_user):
     shutil.rmtree(base, ignore_errors=True)
 
 
-def tls_conf(e, srv, ca):
+def tls_conf(e, srv, ca, kind="file"):
+    """CERTPATH as a CA file or a hashed CA directory; or (kind "system") no
+    CERTPATH, and the CA given as OpenSSL's system store (SSL_CERT_FILE).
+    Returns the environment upsmon needs."""
     cafile = os.path.join(e.base, "ca.pem")
     shutil.copy(ca, cafile)
     os.chmod(cafile, 0o644)
-    e.write_conf(["ups@127.0.0.1:%d 1 monprimary pmpass primary" % srv.port],
-                 extra="CERTPATH %s\nFORCESSL 1\nCERTVERIFY 1" % cafile)
+    certpath, env = cafile, None
+    if kind == "hashed-dir":
+        certpath = os.path.join(e.base, "cas")
+        os.makedirs(certpath, exist_ok=True)
+        h = subprocess.run(["openssl", "x509", "-hash", "-noout", "-in", cafile],
+                           capture_output=True, text=True, check=True).stdout.strip()
+        os.symlink(cafile, os.path.join(certpath, h + ".0"))
+    elif kind == "system":
+        certpath, env = None, {"SSL_CERT_FILE": cafile, "SSL_CERT_DIR": "/nonexistent"}
+    extra = "FORCESSL 1\nCERTVERIFY 1" + ("\nCERTPATH %s" % certpath if certpath else "")
+    e.write_conf(["ups@127.0.0.1:%d 1 monprimary pmpass primary" % srv.port], extra=extra)
+    return env
 
 
-def test_verified_tls_session(procs, tls_setup):
+@pytest.mark.parametrize("kind", ["file", "hashed-dir", "system"])
+def test_verified_tls_session(procs, tls_setup, kind):
+    """Verified whichever way the CA is given: [net] reads it before its
+    chroot, so the session verifies although [net] can open no file."""
     base, pki, srv, e = tls_setup
-    tls_conf(e, srv, os.path.join(pki, "ca.pem"))
-    p = e.start(procs)
+    env = tls_conf(e, srv, os.path.join(pki, "ca.pem"), kind)
+    p = e.start(procs, env=env)
     upsmon_parts(p.pid)
     wait_for(lambda: "certificate verified" in p.output(), 20, what="a verified TLS session")
     wait_for(lambda: "logged in as primary" in p.output(), 10, what="LOGIN over TLS")

@@ -5,11 +5,13 @@
 #include "conn.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
 #include <pthread.h>
@@ -426,33 +428,158 @@ tls_fail(struct ucl_conn *c, const char *what)
 	                 code ? ERR_reason_error_string(code) : "");
 }
 
-static int
-tls_context(struct ucl_conn *c, const struct ucl_options *o)
+/* OpenSSL reads a hashed CA directory at each verification, opening the
+ * entries named after subject hashes (HHHHHHHH.N); a context that must
+ * need no file later reads those entries now. */
+static bool
+hashed_name(const char *n)
 {
-	c->ctx = SSL_CTX_new(TLS_client_method());
-	if (!c->ctx)
-		return tls_fail(c, "cannot create a TLS context");
-	SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		if (!((n[i] >= '0' && n[i] <= '9') || (n[i] >= 'a' && n[i] <= 'f')))
+			return false;
+	if (n[8] != '.' || !n[9])
+		return false;
+	for (i = 9; n[i]; i++)
+		if (n[i] < '0' || n[i] > '9')
+			return false;
+	return true;
+}
+
+static int
+load_dir_now(X509_STORE *st, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[4096];
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		FILE *f;
+		X509 *x;
+		if (!hashed_name(e->d_name) ||
+		    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= sizeof(path) ||
+		    !(f = fopen(path, "re")))
+			continue;
+		while ((x = PEM_read_X509(f, NULL, NULL, NULL))) {
+			(void)X509_STORE_add_cert(st, x);
+			X509_free(x);
+		}
+		fclose(f);
+	}
+	ERR_clear_error(); /* the end of each file reads as an error */
+	closedir(d);
+	return 0;
+}
+
+/* The system store (SSL_CERT_FILE / SSL_CERT_DIR or OpenSSL's defaults), now. */
+static int
+load_default_now(SSL_CTX *ctx)
+{
+	const char *file = getenv(X509_get_default_cert_file_env());
+	const char *dirs = getenv(X509_get_default_cert_dir_env());
+	char one[4096];
+
+	if (!file)
+		file = X509_get_default_cert_file();
+	if (!dirs)
+		dirs = X509_get_default_cert_dir();
+	if (access(file, R_OK) == 0 && SSL_CTX_load_verify_locations(ctx, file, NULL) != 1)
+		return -1;
+	for (const char *p = dirs; *p;) {
+		size_t n = strcspn(p, ":");
+		if (n > 0 && n < sizeof(one)) {
+			memcpy(one, p, n);
+			one[n] = '\0';
+			(void)load_dir_now(SSL_CTX_get_cert_store(ctx), one);
+		}
+		p += n + (p[n] == ':');
+	}
+	return 0;
+}
+
+/* A client context for o; with now, every file is read at once (see
+ * ucl_tls_prepare()).  NULL with *why set on failure. */
+static SSL_CTX *
+build_ctx(const struct ucl_options *o, bool now, const char **why)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+
+	*why = "cannot create a TLS context";
+	if (!ctx)
+		return NULL;
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	if (o->ca_file || o->ca_dir) {
-		if (SSL_CTX_load_verify_locations(c->ctx, o->ca_file, o->ca_dir) != 1)
-			return tls_fail(c, "cannot load the CA file or directory");
-	} else if (SSL_CTX_set_default_verify_paths(c->ctx) != 1) {
-		return tls_fail(c, "cannot load the system CA store");
+		*why = "cannot load the CA file or directory";
+		if ((o->ca_file && SSL_CTX_load_verify_locations(ctx, o->ca_file, NULL) != 1) ||
+		    (o->ca_dir && now && load_dir_now(SSL_CTX_get_cert_store(ctx), o->ca_dir) < 0) ||
+		    (o->ca_dir && !now && SSL_CTX_load_verify_locations(ctx, NULL, o->ca_dir) != 1))
+			goto fail;
+	} else {
+		*why = "cannot load the system CA store";
+		if (now ? load_default_now(ctx) < 0 : SSL_CTX_set_default_verify_paths(ctx) != 1)
+			goto fail;
 	}
 	if (o->cert_file) {
 		const char *key = o->key_file ? o->key_file : o->cert_file;
-		if (SSL_CTX_use_certificate_chain_file(c->ctx, o->cert_file) != 1)
-			return tls_fail(c, "cannot load the client certificate");
-		if (SSL_CTX_use_PrivateKey_file(c->ctx, key, SSL_FILETYPE_PEM) != 1)
-			return tls_fail(c, "cannot load the client key");
-		if (SSL_CTX_check_private_key(c->ctx) != 1)
-			return tls_fail(c, "client key does not match the certificate");
+		*why = "cannot load the client certificate";
+		if (SSL_CTX_use_certificate_chain_file(ctx, o->cert_file) != 1)
+			goto fail;
+		*why = "cannot load the client key";
+		if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
+			goto fail;
+		*why = "client key does not match the certificate";
+		if (SSL_CTX_check_private_key(ctx) != 1)
+			goto fail;
 	}
 	/* Verification is checked after the handshake, so that an optional
 	 * (AUTO) attempt can report an untrusted certificate instead of
 	 * failing; a required one fails below. */
-	SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, NULL);
-	return 0;
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	return ctx;
+fail:
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+static int
+tls_context(struct ucl_conn *c, const struct ucl_options *o)
+{
+	const char *why;
+
+	if (o->tls_ctx) {
+		SSL_CTX_up_ref(o->tls_ctx);
+		c->ctx = o->tls_ctx;
+		return 0;
+	}
+	c->ctx = build_ctx(o, false, &why);
+	return c->ctx ? 0 : tls_fail(c, why);
+}
+
+int
+ucl_tls_prepare(struct ucl_options *opts, char *errmsg)
+{
+	const char *why;
+	unsigned long code;
+
+	ucl_tls_release(opts);
+	if ((opts->tls_ctx = build_ctx(opts, true, &why)))
+		return 0;
+	code = ERR_get_error();
+	ERR_clear_error();
+	if (errmsg)
+		fmt_msg(errmsg, UCL_ERRMSG_MAX, "%s%s%s", why, code ? ": " : "",
+		        code ? ERR_reason_error_string(code) : "");
+	return UCL_E_TLS;
+}
+
+void
+ucl_tls_release(struct ucl_options *opts)
+{
+	SSL_CTX_free(opts->tls_ctx);
+	opts->tls_ctx = NULL;
 }
 
 static int

@@ -158,7 +158,19 @@ struct ucl_options {
 	const char *key_file;    /* its key (PEM); defaults to cert_file */
 	const char *tls_name;    /* name to check in the certificate; default host */
 	bool tls_no_verify;      /* encrypt without checking (never the default) */
+	struct ssl_ctx_st *tls_ctx; /* from ucl_tls_prepare(): no file read at connect */
 };
+
+/*
+ * Build the TLS context of opts now, reading every CA (file, hashed
+ * directory, or the system store), the client certificate and its key, so
+ * that later connections with these opts read no file: for a process that
+ * chroots or loses file access before it connects.  Sets opts->tls_ctx
+ * (release with ucl_tls_release()).  Returns 0, or UCL_E_TLS with a
+ * message in errmsg (UCL_ERRMSG_MAX bytes) when errmsg is not NULL.
+ */
+int ucl_tls_prepare(struct ucl_options *opts, char *errmsg);
+void ucl_tls_release(struct ucl_options *opts);
 
 /* What happened to TLS on a connection (ucl_tls_state()). */
 enum ucl_tls_state {
