@@ -6,7 +6,9 @@
  * A directory that is group/other-writable may only be traversed when it
  * is sticky (like /tmp): its entries we use are then trusted-owned, so no
  * one else can rename or replace them.  The directory holding an
- * executable and a filters directory itself get no such exception.
+ * executable and a filters directory itself get no such exception.  The
+ * walks of one load may start below directories an earlier walk checked
+ * and kept open (struct wtrust_dirs).
  */
 #include "wrap-int.h"
 
@@ -14,8 +16,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
