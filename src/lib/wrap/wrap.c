@@ -359,32 +359,16 @@ drop_file(struct wrap_ctx *ctx, size_t first, const char *fmt, ...)
 		ctx->dropped = strdup(buf);
 }
 
-/* "file:line" into where (WRAP_MAX_PATH + 16 bytes), without printf:
- * this runs for every filter line of every call. */
-static void
-format_where(char *where, const char *name, int line)
-{
-	char digits[12];
-	size_t l = strnlen(name, WRAP_MAX_PATH - 1), k = sizeof(digits);
-	unsigned v = line > 0 ? (unsigned)line : 0;
-
-	do
-		digits[--k] = (char)('0' + v % 10);
-	while ((v /= 10) && k > 0);
-	memcpy(where, name, l);
-	where[l] = ':';
-	memcpy(where + l + 1, digits + k, sizeof(digits) - k);
-	where[l + 1 + sizeof(digits) - k] = '\0';
-}
-
 static int
 one_item(struct wrap_ctx *ctx, const char *name, const struct wini_opt *o, size_t first)
 {
-	char where[WRAP_MAX_PATH + 16], err[WRAP_MSG_MAX];
+	char where[WRAP_MAX_PATH + 16], err[WRAP_MSG_MAX], num[21];
 	struct wfilter f;
 	int r;
 
-	format_where(where, name, o->line);
+	/* joined, not printed: this runs for every filter line of every call */
+	str_join(where, sizeof(where),
+		 (const char *const[]){name, ":", str_ulong(num, (unsigned long)o->line)}, 3);
 	r = wfilter_build(&f, o->key, where, o->val, err, sizeof(err));
 	if (r == 1) {
 		problem(ctx, "%s: %s: skipped", where, err);
@@ -879,16 +863,19 @@ finish_allowed(struct wrap_ctx *ctx, struct wfilter *f, struct wargs *a, struct 
 			return deny(d, WRAP_RC_BADCONFIG, "Untrusted executable: %s (filter match = %s)",
 				    err, f->name);
 	}
-	if ((r = wpw_lookup(f->run_as, &pw)) == -ENOTSUP)
+	r = wpw_lookup(f->run_as, &pw);
+	if (r == 0) {
+		d->uid = pw.uid;
+		d->gid = pw.gid;
+		d->home = pw.home;
+	}
+	/* without NSS, a user /etc/passwd lacks cannot be found, and one that
+	 * is not root cannot get its groups (initgroups) in wrap_exec */
+	if (r == -ENOTSUP || (r == 0 && d->uid != 0 && !wnss_available()))
 		return deny(d, WRAP_RC_NEEDS_NSS, "run-as user '%s' needs NSS", f->run_as);
 	if (r < 0)
 		return deny(d, WRAP_RC_BADCONFIG, "Unknown run-as user '%s' (filter match = %s at %s)",
 			    f->run_as, f->name, f->where);
-	d->uid = pw.uid;
-	d->gid = pw.gid;
-	d->home = pw.home;
-	if (d->uid != 0 && !wnss_available()) /* wrap_exec would need initgroups */
-		return deny(d, WRAP_RC_NEEDS_NSS, "run-as user '%s' needs NSS", f->run_as);
 	d->rc = 0;
 	str_join(d->msg, sizeof(d->msg),
 		 (const char *const[]){"filter ", f->name, " at ", f->where, ", as ", f->run_as}, 6);
