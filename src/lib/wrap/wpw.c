@@ -16,41 +16,26 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define WPW_MAX_FILE (4 * 1024 * 1024) /* larger files go to getpwnam */
-
-/* Read a whole small regular file (NUL-terminated) or return NULL. */
+/* A whole regular file (NUL-terminated), or NULL: NSS then answers. */
 static char *
 slurp(const char *path, size_t *len)
 {
 	struct stat st;
-	char *buf = NULL;
-	ssize_t n;
-	size_t got = 0;
+	char *buf = NULL, err[WRAP_MSG_MAX];
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > WPW_MAX_FILE ||
-	    !(buf = malloc((size_t)st.st_size + 1)))
-		goto fail;
-	while (got < (size_t)st.st_size && (n = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
-		got += (size_t)n;
-	if (got != (size_t)st.st_size)
-		goto fail; /* changed while read: let NSS read it */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    wread_all(fd, path, (size_t)st.st_size, &buf, len, err, sizeof(err)) < 0)
+		buf = NULL;
 	close(fd);
-	buf[got] = '\0';
-	*len = got;
 	return buf;
-fail:
-	free(buf);
-	close(fd);
-	return NULL;
 }
 
 static bool

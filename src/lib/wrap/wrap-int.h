@@ -11,6 +11,14 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* Read fd to its end (at most WRAP_MAX_FILE_SIZE bytes) into *buf,
+ * NUL-terminated, *len bytes (free *buf).  expect is the size fstat()
+ * gave, SIZE_MAX when not known: once that much is in, a short read is the
+ * end, with no extra read() to see 0.  0, or a negative errno with a
+ * message naming name in err. */
+int wread_all(int fd, const char *name, size_t expect, char **buf, size_t *len, char *err,
+	      size_t errlen);
+
 /* ---- wini: Python configparser.RawConfigParser, as oslo reads files ---- */
 
 struct wini_opt {

@@ -270,12 +270,9 @@ parse_settings(struct wrap_ctx *ctx, const struct wini *ini, const char *conf, c
 
 /* ---- filter files ---- */
 
-/* Read fd to its end.  expect is the size fstat() gave (SIZE_MAX when not
- * known): once that much is in, a short read is the end, with no extra
- * read() to see 0. */
-static int
-read_all(int fd, const char *name, size_t expect, char **buf, size_t *len, char *err,
-	 size_t errlen)
+int
+wread_all(int fd, const char *name, size_t expect, char **buf, size_t *len, char *err,
+	  size_t errlen)
 {
 	size_t cap = 4096, n = 0;
 	char *b = malloc(cap + 1);
@@ -485,7 +482,7 @@ load_fd(struct wrap_ctx *ctx, int fd, const char *path, size_t expect, size_t *n
 		close(fd);
 		return msg(err, errlen, -E2BIG, "more than %d filter files", WRAP_MAX_FILES);
 	}
-	r = read_all(fd, path, expect, &buf, &len, err, errlen);
+	r = wread_all(fd, path, expect, &buf, &len, err, errlen);
 	close(fd);
 	if (r < 0)
 		return r;
@@ -659,7 +656,7 @@ read_conf(struct wrap_ctx *ctx, const char *conf_path, char **buf, size_t *len, 
 	}
 	if (r < 0)
 		return r;
-	r = read_all(fd, conf_path, SIZE_MAX, buf, len, err, errlen);
+	r = wread_all(fd, conf_path, SIZE_MAX, buf, len, err, errlen);
 	close(fd);
 	return r;
 }
