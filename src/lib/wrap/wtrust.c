@@ -27,23 +27,25 @@
 
 #define WTRUST_MAX_DEPTH 128 /* directories open at once; deeper paths are refused */
 
+/* The open directories of a walk, "/" first. */
+struct wlevels {
+	int fds[WTRUST_MAX_DEPTH];
+	mode_t modes[WTRUST_MAX_DEPTH];  /* of each directory, as checked */
+	uint16_t plen[WTRUST_MAX_DEPTH]; /* length of its path at each level */
+	int n;
+};
+
 /* The directories of the last walk, kept open for the next walks of the
  * same load: rootwrap.conf, the filters directories and the program share
  * most of their paths.  An open directory keeps being the one checked. */
 struct wtrust_dirs {
-	int fds[WTRUST_MAX_DEPTH];
-	mode_t modes[WTRUST_MAX_DEPTH];
-	uint16_t plen[WTRUST_MAX_DEPTH];
-	int n;
-	char real[WRAP_MAX_PATH]; /* path of fds[n - 1] */
+	struct wlevels lv;
+	char real[WRAP_MAX_PATH]; /* path of lv.fds[lv.n - 1] */
 };
 
 struct walk {
-	int fds[WTRUST_MAX_DEPTH];
-	mode_t modes[WTRUST_MAX_DEPTH];  /* of each directory, as checked */
-	uint16_t plen[WTRUST_MAX_DEPTH]; /* length of real at each level */
-	int n;
-	int borrowed; /* fds[0 .. borrowed) belong to a struct wtrust_dirs */
+	struct wlevels lv;
+	int borrowed; /* lv.fds[0 .. borrowed) belong to a struct wtrust_dirs */
 	char *real;
 	const char *asked;
 	uid_t uid;
@@ -70,20 +72,26 @@ wfail(struct walk *w, int rc, const char *fmt, ...)
 	return rc;
 }
 
+static int
+top_fd(const struct walk *w)
+{
+	return w->lv.fds[w->lv.n - 1];
+}
+
 /* Leave level n - 1 (a borrowed directory stays open for its owner). */
 static void
 pop_dir(struct walk *w)
 {
-	if (--w->n >= w->borrowed)
-		close(w->fds[w->n]);
+	if (--w->lv.n >= w->borrowed)
+		close(w->lv.fds[w->lv.n]);
 	else
-		w->borrowed = w->n;
+		w->borrowed = w->lv.n;
 }
 
 static void
 walk_close(struct walk *w)
 {
-	while (w->n > 0)
+	while (w->lv.n > 0)
 		pop_dir(w);
 }
 
@@ -137,13 +145,13 @@ check_dir_fd(struct walk *w, int fd, struct stat *st)
 static int
 push_dir(struct walk *w, int fd, mode_t mode)
 {
-	if (w->n >= WTRUST_MAX_DEPTH) {
+	if (w->lv.n >= WTRUST_MAX_DEPTH) {
 		close(fd);
 		return wfail(w, -ELOOP, "too deep");
 	}
-	w->plen[w->n] = (uint16_t)strlen(w->real); /* < WRAP_MAX_PATH */
-	w->modes[w->n] = mode;
-	w->fds[w->n++] = fd;
+	w->lv.plen[w->lv.n] = (uint16_t)strlen(w->real); /* < WRAP_MAX_PATH */
+	w->lv.modes[w->lv.n] = mode;
+	w->lv.fds[w->lv.n++] = fd;
 	return 0;
 }
 
@@ -194,11 +202,11 @@ step_link(struct walk *w, const char *name, const struct stat *st, char *pending
 		return r;
 	if (++*links > WRAP_MAX_LINKS)
 		return wfail(w, -ELOOP, "too many levels of symbolic links");
-	n = readlinkat(w->fds[w->n - 1], name, target, sizeof(target) - 1);
+	n = readlinkat(top_fd(w), name, target, sizeof(target) - 1);
 	if (n < 0)
 		return wfail(w, -errno, "%s", strerror(errno));
 	target[n] = '\0';
-	w->real[w->plen[w->n - 1]] = '\0';
+	w->real[w->lv.plen[w->lv.n - 1]] = '\0';
 	if (target[0] == '/') {
 		walk_close(w);
 		if ((r = open_root(w)) < 0)
@@ -217,7 +225,7 @@ step_dir(struct walk *w, const char *name)
 	struct stat st;
 	int fd, r;
 
-	fd = openat(w->fds[w->n - 1], name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(top_fd(w), name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && (errno == ENOTDIR || errno == ELOOP))
 		return 1;
 	if (fd < 0) {
@@ -237,11 +245,11 @@ static int
 finish(struct walk *w, enum wtrust_kind kind, int *fdp)
 {
 	int fd, r;
-	int top = w->fds[w->n - 1];
+	int top = top_fd(w);
 
 	if (kind != WTRUST_DIR)
 		return wfail(w, -EISDIR, "is a directory, expected a file");
-	if ((r = check_mode(w, w->modes[w->n - 1], false)) < 0)
+	if ((r = check_mode(w, w->lv.modes[w->lv.n - 1], false)) < 0)
 		return r;
 	fd = openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -255,9 +263,9 @@ final_file(struct walk *w, const char *name, const struct stat *st, enum wtrust_
 	   int *fdp)
 {
 	struct stat st2;
-	mode_t pmode = w->modes[w->n - 1];
+	mode_t pmode = w->lv.modes[w->lv.n - 1];
 	int fd, r;
-	int top = w->fds[w->n - 1];
+	int top = top_fd(w);
 
 	if ((r = real_push(w, name)) < 0)
 		return r;
@@ -269,7 +277,7 @@ final_file(struct walk *w, const char *name, const struct stat *st, enum wtrust_
 		return r;
 	if (kind == WTRUST_EXEC) {
 		if (pmode & (S_IWGRP | S_IWOTH)) {
-			w->real[w->plen[w->n - 1]] = '\0';
+			w->real[w->lv.plen[w->lv.n - 1]] = '\0';
 			return wfail(w, -EPERM,
 				     "directory of an executable writable by group or others "
 				     "(mode %04o)",
@@ -302,7 +310,7 @@ step(struct walk *w, const char *name, bool last, enum wtrust_kind kind, char *p
 		if ((r = step_dir(w, name)) <= 0)
 			return r < 0 ? r : 1;
 	}
-	if (fstatat(w->fds[w->n - 1], name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+	if (fstatat(top_fd(w), name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		int e = errno;
 		(void)real_push(w, name);
 		return wfail(w, -e, "%s", strerror(e));
@@ -330,21 +338,19 @@ start_from(struct walk *w, const struct wtrust_dirs *d, const char *path)
 	size_t pos = 0;
 	int k = 0;
 
-	while (k + 1 < d->n) {
-		const char *comp = d->real + d->plen[k] + 1;
-		size_t clen = (size_t)(d->plen[k + 1] - d->plen[k] - 1);
+	while (k + 1 < d->lv.n) {
+		const char *comp = d->real + d->lv.plen[k] + 1;
+		size_t clen = (size_t)(d->lv.plen[k + 1] - d->lv.plen[k] - 1);
 		size_t q = pos + strspn(path + pos, "/");
 		if (strncmp(path + q, comp, clen) != 0 || (path[q + clen] != '/' && path[q + clen]))
 			break;
 		pos = q + clen;
 		k++;
 	}
-	memcpy(w->fds, d->fds, (size_t)(k + 1) * sizeof(w->fds[0]));
-	memcpy(w->plen, d->plen, (size_t)(k + 1) * sizeof(w->plen[0]));
-	memcpy(w->modes, d->modes, (size_t)(k + 1) * sizeof(w->modes[0]));
-	w->n = w->borrowed = k + 1;
-	memcpy(w->real, d->real, d->plen[k]);
-	w->real[d->plen[k]] = '\0';
+	w->lv = d->lv;
+	w->lv.n = w->borrowed = k + 1;
+	memcpy(w->real, d->real, d->lv.plen[k]);
+	w->real[d->lv.plen[k]] = '\0';
 	return pos;
 }
 
@@ -352,15 +358,12 @@ start_from(struct walk *w, const struct wtrust_dirs *d, const char *path)
 static void
 keep_dirs(struct walk *w, struct wtrust_dirs *d)
 {
-	for (int i = w->borrowed; i < d->n; i++)
-		close(d->fds[i]);
-	for (int i = w->borrowed; i < w->n; i++)
-		d->fds[i] = w->fds[i];
-	memcpy(d->plen, w->plen, (size_t)w->n * sizeof(d->plen[0]));
-	memcpy(d->modes, w->modes, (size_t)w->n * sizeof(d->modes[0]));
-	d->n = w->borrowed = w->n;
-	memcpy(d->real, w->real, w->plen[w->n - 1]);
-	d->real[w->plen[w->n - 1]] = '\0';
+	for (int i = w->borrowed; i < d->lv.n; i++)
+		close(d->lv.fds[i]);
+	d->lv = w->lv; /* the walk's own directories are the kept ones' now */
+	w->borrowed = w->lv.n;
+	memcpy(d->real, w->real, w->lv.plen[w->lv.n - 1]);
+	d->real[w->lv.plen[w->lv.n - 1]] = '\0';
 }
 
 static int
@@ -376,7 +379,7 @@ walk(struct walk *w, const struct wtrust_dirs *dirs, const char *path, enum wtru
 	if (strlen(path) >= sizeof(pending))
 		return wfail(w, -ENAMETOOLONG, "path too long");
 	strcpy(pending, path);
-	if (dirs && dirs->n > 0)
+	if (dirs && dirs->lv.n > 0)
 		pos = start_from(w, dirs, pending);
 	else if ((r = open_root(w)) < 0)
 		return r;
@@ -395,9 +398,9 @@ walk(struct walk *w, const struct wtrust_dirs *dirs, const char *path, enum wtru
 		if (strcmp(name, ".") == 0)
 			continue;
 		if (strcmp(name, "..") == 0) {
-			if (w->n > 1) {
+			if (w->lv.n > 1) {
 				pop_dir(w);
-				w->real[w->plen[w->n]] = '\0';
+				w->real[w->lv.plen[w->lv.n]] = '\0';
 			}
 			continue;
 		}
@@ -412,7 +415,7 @@ wtrust_open(const char *path, enum wtrust_kind kind, uid_t uid, struct wtrust_di
 	    char *real, int *fd, char *err, size_t errlen)
 {
 	char own[WRAP_MAX_PATH];
-	struct walk w = {.n = 0, .real = real ? real : own, .asked = path, .uid = uid,
+	struct walk w = {.real = real ? real : own, .asked = path, .uid = uid,
 			 .err = err, .errlen = errlen};
 	int r;
 
@@ -434,7 +437,7 @@ wtrust_dirs_new(void)
 	struct wtrust_dirs *d = malloc(sizeof(*d));
 
 	if (d)
-		d->n = 0;
+		d->lv.n = 0;
 	return d;
 }
 
@@ -443,8 +446,8 @@ wtrust_dirs_free(struct wtrust_dirs *d)
 {
 	if (!d)
 		return;
-	while (d->n > 0)
-		close(d->fds[--d->n]);
+	while (d->lv.n > 0)
+		close(d->lv.fds[--d->lv.n]);
 	free(d);
 }
 
@@ -453,7 +456,7 @@ wtrust_open_in(int dirfd, const char *name, uid_t uid, const char *path, int *fd
 	       char *err, size_t errlen)
 {
 	char real[WRAP_MAX_PATH];
-	struct walk w = {.n = 0, .real = real, .asked = path, .uid = uid, .err = err,
+	struct walk w = {.real = real, .asked = path, .uid = uid, .err = err,
 			 .errlen = errlen};
 	struct stat st;
 	int r;
