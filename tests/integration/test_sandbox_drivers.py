@@ -62,6 +62,20 @@ class DriverSetup:
         wait_for_path(self.sockpath)
         return p
 
+    def start_upsd(self, procs):
+        """Our upsd on a free loopback port, serving this driver: returns
+        (process, port) once the UPS is there."""
+        port = free_port()
+        with open(os.path.join(self.etc, "upsd.conf"), "w") as f:
+            f.write("LISTEN 127.0.0.1 %d\n" % port)
+        users = os.path.join(self.etc, "upsd.users")
+        open(users, "w").close()
+        os.chmod(users, 0o600)
+        p = procs.start([our_bin("upsd"), "-F"], env=self.env, cwd=self.base, name="upsd")
+        wait_for_port(port)
+        wait_for_ups(port, self.ups)
+        return p, port
+
     def run(self, args, timeout=20):
         env = dict(os.environ)
         env.update(self.env)
@@ -117,16 +131,7 @@ def test_upsd_serves_sandboxed_driver(opendir, procs, run_user):
     require_root()
     d = DriverSetup(opendir, run_user)
     drv = d.start(procs)
-    port = free_port()
-    with open(os.path.join(d.etc, "upsd.conf"), "w") as f:
-        f.write("LISTEN 127.0.0.1 %d\n" % port)
-    users = os.path.join(d.etc, "upsd.users")
-    with open(users, "w") as f:
-        f.write("")
-    os.chmod(users, 0o600)
-    upsd = procs.start([our_bin("upsd"), "-F"], env=d.env, cwd=d.base, name="upsd")
-    wait_for_port(port)
-    wait_for_ups(port, "ups1")
+    upsd, port = d.start_upsd(procs)
     assert any(l.startswith("VAR ups1 ups.status") for l in nut_list(port, "ups1"))
     assert_confined(drv.pid, "dummy-ups")
     assert_confined(upsd.pid, "upsd")
@@ -159,15 +164,7 @@ def test_dummy_ups_chroot(opendir, procs, run_user, how):
     drv = d.start(procs, args=args)
     assert os.readlink("/proc/%d/root" % drv.pid) == jail
     assert_confined(drv.pid, "dummy-ups")
-    port = free_port()
-    with open(os.path.join(d.etc, "upsd.conf"), "w") as f:
-        f.write("LISTEN 127.0.0.1 %d\n" % port)
-    users = os.path.join(d.etc, "upsd.users")
-    open(users, "w").close()
-    os.chmod(users, 0o600)
-    procs.start([our_bin("upsd"), "-F"], env=d.env, cwd=d.base, name="upsd")
-    wait_for_port(port)
-    wait_for_ups(port, "ups1")
+    _, port = d.start_upsd(procs)
     deadline = time.monotonic() + 15
     while True:
         status = [l for l in nut_list(port, "ups1") if l.startswith("VAR ups1 ups.status")]
@@ -200,15 +197,7 @@ def test_repeater_connects_only_to_its_upstream(opendir, hook, procs, run_user):
     up = DriverSetup(os.path.join(opendir, "up"), run_user)
     os.chmod(up.base, 0o755)
     up.start(procs)
-    port = free_port()
-    with open(os.path.join(up.etc, "upsd.conf"), "w") as f:
-        f.write("LISTEN 127.0.0.1 %d\n" % port)
-    users = os.path.join(up.etc, "upsd.users")
-    open(users, "w").close()
-    os.chmod(users, 0o600)
-    procs.start([our_bin("upsd"), "-F"], env=up.env, cwd=up.base, name="upsd")
-    wait_for_port(port)
-    wait_for_ups(port, "ups1")
+    _, port = up.start_upsd(procs)
     rep = DriverSetup(os.path.join(opendir, "rep"), run_user, ups="rep",
                       port="ups1@127.0.0.1:%d" % port)
     os.chmod(rep.base, 0o755)
