@@ -24,6 +24,15 @@ def sh(*argv, **kw):
     return r.stdout
 
 
+def hashed_ca_dir(ca, d):
+    """d as an OpenSSL hashed CA directory holding ca (HHHHHHHH.0 -> ca)."""
+    os.makedirs(d, exist_ok=True)
+    h = subprocess.run(["openssl", "x509", "-hash", "-noout", "-in", ca],
+                       capture_output=True, text=True, check=True).stdout.strip()
+    os.symlink(ca, os.path.join(d, h + ".0"))
+    return d
+
+
 def make_pki(d, server_names):
     """A CA, a server certificate for server_names (IPs and DNS names), a
     client certificate; all signed by the CA."""

@@ -89,18 +89,13 @@ def test_net_chrooted_with_certpath(procs, workdir, menv, run_user, kind):
     before its chroot and is chrooted like without it: /etc/passwd cannot
     be opened, and the CA is not reachable either."""
     require_root()
-    from test_clients_tls import make_pki
+    from test_clients_tls import hashed_ca_dir, make_pki
     pki = os.path.join(str(workdir), "pki")
     os.makedirs(pki)
     make_pki(pki, ["127.0.0.1"])
     ca = os.path.join(pki, "ca.pem")
     if kind == "hashed-dir":
-        cadir = os.path.join(menv.confdir, "cas")
-        os.makedirs(cadir)
-        h = subprocess.run(["openssl", "x509", "-hash", "-noout", "-in", ca],
-                           capture_output=True, text=True, check=True).stdout.strip()
-        os.symlink(ca, os.path.join(cadir, h + ".0"))
-        ca = cadir
+        ca = hashed_ca_dir(ca, os.path.join(menv.confdir, "cas"))
     hook = HookServer(menv.base)
     try:
         peer, p, parts = start(procs, workdir, menv, env=hook.env,

@@ -4,14 +4,13 @@ session; a server certificate from another CA is refused, loudly, and
 upsmon never sends its password in clear."""
 import os
 import shutil
-import subprocess
 
 import pytest
 
 from clients_helpers import open_dir
 from conftest import wait_for
 from nut_peer import NutPeer
-from test_clients_tls import OurTlsUpsd, make_pki
+from test_clients_tls import OurTlsUpsd, hashed_ca_dir, make_pki
 from upsmon_helpers import UpsmonEnv, upsmon_parts, write_dev
 
 
@@ -40,11 +39,7 @@ def tls_conf(e, srv, ca, kind="file"):
     os.chmod(cafile, 0o644)
     certpath, env = cafile, None
     if kind == "hashed-dir":
-        certpath = os.path.join(e.base, "cas")
-        os.makedirs(certpath, exist_ok=True)
-        h = subprocess.run(["openssl", "x509", "-hash", "-noout", "-in", cafile],
-                           capture_output=True, text=True, check=True).stdout.strip()
-        os.symlink(cafile, os.path.join(certpath, h + ".0"))
+        certpath = hashed_ca_dir(cafile, os.path.join(e.base, "cas"))
     elif kind == "system":
         certpath, env = None, {"SSL_CERT_FILE": cafile, "SSL_CERT_DIR": "/nonexistent"}
     extra = "FORCESSL 1\nCERTVERIFY 1" + ("\nCERTPATH %s" % certpath if certpath else "")
