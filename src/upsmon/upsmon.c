@@ -149,8 +149,7 @@ usage(FILE *f)
 	        "  -u user    run [net] and [notify] as user (default RUN_AS_USER, then %s)\n"
 	        "processes: [priv] root, waits for SHUTDOWN; [net] %s, chrooted to "
 	        "<statepath>/%s, connects to upsd only; [notify] %s, Landlock with W^X, no network "
-	        "unless "
-	        "NOTIFYCMD_CONNECT\n",
+	        "unless NOTIFYCMD_CONNECT\n",
 	        RUN_AS_USER, RUN_AS_USER, UPSMON_EMPTY_DIR, RUN_AS_USER);
 	usage_notify_manifest(f);
 }
