@@ -625,8 +625,6 @@ drop_privileges(struct drv *d, const struct drop *dr)
 	}
 	base_manifest(d, &m, dr);
 	m.seccomp_log = d->debug > 2;
-	if (m.chroot_dir && geteuid() != 0)
-		log_warn("chroot %s not done: not started as root", m.chroot_dir);
 	r = sandbox_apply(&m, &rep);
 	if (sandbox_report_format(&rep, text, sizeof(text)) > 0)
 		log_debug(1, "sandbox: %s", text);
@@ -635,6 +633,8 @@ drop_privileges(struct drv *d, const struct drop *dr)
 		        strerror(-r));
 		return r;
 	}
+	if (m.chroot_dir && !rep.chrooted) /* asked for, so not only a debug note */
+		log_warn("chroot %s not done: %s", m.chroot_dir, rep.notes);
 	return 0;
 }
 
