@@ -122,7 +122,7 @@ hand_over(struct out *o, struct wrap_ctx *ctx, char **all)
 {
 	static const char twin_name[] = "/upswrap-nss";
 	const char *self = wrap_program(ctx), *slash = self ? strrchr(self, '/') : NULL;
-	char twin[4096], err[WRAP_MSG_MAX];
+	char twin[WRAP_MAX_PATH], err[WRAP_MSG_MAX];
 	size_t dl = slash ? (size_t)(slash - self) : 0;
 
 	if (!slash || dl + sizeof(twin_name) > sizeof(twin)) {
